@@ -1,0 +1,154 @@
+# xen-cpucompat: normalized CPUID policies and safe migration for Xen 4.17.
+#
+#   make            build bin/cpucompat (build/bin/) and check the man pages
+#   make check      every test: unit (ASan+UBSan), fuzz (briefly), lab
+#   make bench      benchmarks, each beside a baseline measured in the same run
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages needed to build and test
+#   make demo       the main job: a two-host Xen lab under QEMU (see README)
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CXX       ?= g++
+CLANGXX   ?= clang++
+XEN_INCLUDE ?= /usr/include
+XEN_CPUID ?= /usr/lib/xen-4.17/bin/xen-cpuid
+FUZZ_SECONDS ?= 10
+
+DATADIR   := $(PREFIX)/share/cpucompat
+WARN      := -Wall -Wextra -Werror
+CPPFLAGS  := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\"
+STD       := -std=gnu++17
+REL_FLAGS := $(STD) $(WARN) -O2 -g -fPIC
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
+XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog
+LIBS      := -lyaml-cpp $(XEN_LIBS)
+
+CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp)
+ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp)
+CLI_SRC     := $(wildcard toolstack/cli/*.cpp)
+UNIT_SRC    := $(wildcard tests/unit/*.cpp)
+GEN_HDRS    := $(BUILD)/gen/catalogue_size.h $(BUILD)/gen/catalogue_table.inc
+
+rel_obj  = $(patsubst %.cpp,$(BUILD)/rel/%.o,$(1))
+test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
+
+.PHONY: all check unit-check fuzz-check lab-check bench install deps clean demo man-check
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/bin/cpucompat $(BUILD)/share/cpucompat man-check
+
+# --- the catalogue, generated from the installed Xen -------------------------
+$(BUILD)/gen/xen-cpuid-names.txt:
+	@mkdir -p $(@D)
+	$(XEN_CPUID) $$(for i in $$(seq 32); do printf 'ffffffff:'; done | sed 's/:$$//') > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/gen/gen_catalogue: toolstack/gen/gen_catalogue.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(STD) $(WARN) -O1 $< -o $@ -lxenguest -lxenctrl
+
+$(GEN_HDRS) &: $(BUILD)/gen/gen_catalogue $(BUILD)/gen/xen-cpuid-names.txt $(XEN_INCLUDE)/xen/arch-x86/cpufeatureset.h
+	$(BUILD)/gen/gen_catalogue $(XEN_INCLUDE)/xen/arch-x86/cpufeatureset.h $(BUILD)/gen/xen-cpuid-names.txt $(BUILD)/gen
+
+# --- objects -----------------------------------------------------------------
+$(BUILD)/rel/%.o: %.cpp $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(REL_FLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/test/%.o: %.cpp $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(TEST_FLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+$(BUILD)/rel/libcpucompat.a: $(call rel_obj,$(CORE_SRC) $(ADAPTER_SRC))
+	ar rcs $@ $^
+
+$(BUILD)/test/libcpucompat.a: $(call test_obj,$(CORE_SRC) $(ADAPTER_SRC))
+	ar rcs $@ $^
+
+$(BUILD)/bin/cpucompat: $(call rel_obj,$(CLI_SRC)) $(BUILD)/rel/libcpucompat.a
+	@mkdir -p $(@D)
+	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS)
+
+# The build tree mirrors the installed layout, so build/bin/cpucompat finds
+# its baselines at ../share/cpucompat like an installed one.
+$(BUILD)/share/cpucompat:
+	@mkdir -p $(@D)
+	ln -sfn $(CURDIR)/toolstack/data $@
+
+man-check:
+	@for m in man/*.[0-9]; do \
+	  out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
+	  if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done
+
+# --- tests -------------------------------------------------------------------
+$(BUILD)/test/unit-tests: $(call test_obj,$(UNIT_SRC)) $(BUILD)/test/libcpucompat.a
+	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/test/cpucompat: $(call test_obj,$(CLI_SRC)) $(BUILD)/test/libcpucompat.a
+	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
+
+# The unit tests run the sanitized CLI too (exit codes, JSON, messages).
+unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(BUILD)/share/cpucompat
+	CPUCOMPAT_DATADIR=$(CURDIR)/toolstack/data CPUCOMPAT_CLI=$(CURDIR)/$(BUILD)/test/cpucompat \
+	  CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures CPUCOMPAT_DUMPS=$(CURDIR)/../shared/cpuid-dumps \
+	  $(BUILD)/test/unit-tests
+
+FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml
+FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
+FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
+FUZZ_OBJ     := $(patsubst %.cpp,$(BUILD)/fuzz/%.o,$(CORE_SRC))
+
+$(BUILD)/fuzz/%.o: %.cpp $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANGXX) $(FUZZ_OFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_importer.cpp $(FUZZ_OBJ) $(GEN_HDRS)
+	$(CLANGXX) $(FUZZ_FLAGS) $(CPPFLAGS) -DFUZZ_TARGET_$* $< $(FUZZ_OBJ) -o $@ -lyaml-cpp
+
+fuzz-check: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "fuzz $$t ($(FUZZ_SECONDS)s)"; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+	    $(BUILD)/fuzz/corpus-$$t tests/fixtures > $(BUILD)/fuzz/fuzz_$$t.log 2>&1 \
+	    || { tail -40 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -h '^#.*DONE' $(BUILD)/fuzz/fuzz_$$t.log | tail -1; done
+
+check: unit-check fuzz-check
+	@if [ -f tests/lab/Makefile.inc ]; then $(MAKE) --no-print-directory lab-check; fi
+
+-include tests/lab/Makefile.inc
+
+# --- benchmarks --------------------------------------------------------------
+$(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
+	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS) -lbenchmark -lpthread
+
+bench: $(BUILD)/rel/bench
+	$(BUILD)/rel/bench --benchmark_counters_tabular=true
+
+# --- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/bin/cpucompat $(DESTDIR)$(PREFIX)/bin/cpucompat
+	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+# --- Debian packages ---------------------------------------------------------
+DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
+             libcli11-dev nlohmann-json3-dev catch2 libboost-test-dev libbenchmark-dev
+deps:
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_LAB); do \
+	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+clean:
+	rm -rf $(BUILD)

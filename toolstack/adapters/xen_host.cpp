@@ -1,0 +1,91 @@
+#include "xen_host.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "../core/error.h"
+#include "xen_headers.h"
+
+namespace cpucompat {
+
+namespace {
+
+struct XcHandle {
+    xc_interface *xch;
+    XcHandle() : xch(xc_interface_open(nullptr, nullptr, 0)) {
+        if (!xch) throw Error(std::string("cannot open libxc (not running in a Xen dom0 as root?): ") + std::strerror(errno));
+    }
+    ~XcHandle() { xc_interface_close(xch); }
+};
+
+struct XcPolicy {
+    xc_cpu_policy_t *p = xc_cpu_policy_init();
+    ~XcPolicy() { xc_cpu_policy_destroy(p); }
+};
+
+Policy serialise(xc_interface *xch, xc_cpu_policy_t *pol) {
+    uint32_t nr_leaves = 0, nr_msrs = 0;
+    if (xc_cpu_policy_get_size(xch, &nr_leaves, &nr_msrs))
+        throw Error(std::string("xc_cpu_policy_get_size: ") + std::strerror(errno));
+    std::vector<xen_cpuid_leaf_t> leaves(nr_leaves);
+    std::vector<xen_msr_entry_t> msrs(nr_msrs);
+    if (xc_cpu_policy_serialise(xch, pol, leaves.data(), &nr_leaves, msrs.data(), &nr_msrs))
+        throw Error(std::string("xc_cpu_policy_serialise: ") + std::strerror(errno));
+    Leaves l;
+    for (uint32_t i = 0; i < nr_leaves; ++i) {
+        const auto &x = leaves[i];
+        if (x.a | x.b | x.c | x.d) l[{x.leaf, x.subleaf}] = Regs{x.a, x.b, x.c, x.d};
+    }
+    Msrs m;
+    for (uint32_t i = 0; i < nr_msrs; ++i) m[msrs[i].idx] = msrs[i].val;
+    return policy_from_leaves(std::move(l), std::move(m));
+}
+
+std::string fold(const std::string &s) {
+    std::string out;
+    for (char c : s) out += (c == ' ' || c == '_') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+const char *system_policy_name(SystemPolicy p) {
+    switch (p) {
+    case SystemPolicy::raw: return "Raw";
+    case SystemPolicy::host: return "Host";
+    case SystemPolicy::pv_max: return "PV Max";
+    case SystemPolicy::hvm_max: return "HVM Max";
+    case SystemPolicy::pv_default: return "PV Default";
+    case SystemPolicy::hvm_default: return "HVM Default";
+    }
+    return "?";
+}
+
+SystemPolicy parse_system_policy(const std::string &name) {
+    for (unsigned i = 0; i <= 5; ++i)
+        if (fold(name) == fold(system_policy_name(static_cast<SystemPolicy>(i)))) return static_cast<SystemPolicy>(i);
+    throw Error("unknown system policy \"" + name + "\"; expected raw, host, pv-max, hvm-max, pv-default or hvm-default");
+}
+
+Policy read_system_policy(SystemPolicy which) {
+    XcHandle h;
+    XcPolicy pol;
+    if (!pol.p) throw Error("out of memory");
+    if (xc_cpu_policy_get_system(h.xch, static_cast<unsigned>(which), pol.p))
+        throw Error(std::string("cannot read Xen's ") + system_policy_name(which) + " policy: " + std::strerror(errno));
+    return serialise(h.xch, pol.p);
+}
+
+Policy read_domain_policy(uint32_t domid) {
+    XcHandle h;
+    XcPolicy pol;
+    if (!pol.p) throw Error("out of memory");
+    if (xc_cpu_policy_get_domain(h.xch, domid, pol.p))
+        throw Error("cannot read the CPUID policy of domain " + std::to_string(domid) + ": " + std::strerror(errno));
+    return serialise(h.xch, pol.p);
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,25 @@
+// The live host through libxc: Xen's system policies and a domain's policy,
+// read with xc_cpu_policy_get_system/_get_domain and serialised into the
+// policy model. Needs a running Xen and privileges (dom0, root).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "../core/policy.h"
+
+namespace cpucompat {
+
+// The XEN_SYSCTL_cpu_policy_* numbering (not the featureset numbering of
+// xc_get_cpu_featureset, which differs).
+enum class SystemPolicy : unsigned { raw = 0, host = 1, pv_max = 2, hvm_max = 3, pv_default = 4, hvm_default = 5 };
+
+const char *system_policy_name(SystemPolicy p);  // "Host", "HVM Max", ... as xen-cpuid prints
+// Accepts "host", "hvm-max", "HVM Max", ... Throws Error on anything else.
+SystemPolicy parse_system_policy(const std::string &name);
+
+// Throw Error with errno's text ("not running on Xen?" when libxc cannot open).
+Policy read_system_policy(SystemPolicy which);
+Policy read_domain_policy(uint32_t domid);
+
+}  // namespace cpucompat

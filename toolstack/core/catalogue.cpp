@@ -1,0 +1,90 @@
+#include "catalogue.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace cpucompat {
+
+#include "catalogue_table.inc"
+
+bool FeatureInfo::has_attr(char c) const { return std::strchr(attrs, c) != nullptr; }
+
+bool FeatureInfo::guest_capable() const {
+    for (const char *p = attrs; *p; ++p)
+        if (std::strchr("AaSsHh", *p)) return true;
+    return false;
+}
+
+bool FeatureInfo::guest_default() const {
+    for (const char *p = attrs; *p; ++p)
+        if (std::strchr("ASH", *p)) return true;
+    return false;
+}
+
+const Catalogue &Catalogue::get() {
+    static const Catalogue c;
+    return c;
+}
+
+Catalogue::Catalogue()
+    : features_(std::begin(kGenFeatures), std::end(kGenFeatures)),
+      words_(std::begin(kGenWordInfo), std::end(kGenWordInfo)) {
+    for (const auto &d : kGenDeepDeps) deps_.emplace_back(d.feature, Featureset(d.deps));
+    std::sort(deps_.begin(), deps_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::sort(features_.begin(), features_.end(), [](const FeatureInfo &a, const FeatureInfo &b) { return a.id < b.id; });
+    for (const auto &f : features_) known_.set(f.id);
+}
+
+namespace {
+// Folds case and treats '_' and '-' alike, so "SSE4_1", "sse4_1" and
+// "sse4-1" are one name.
+std::string fold(std::string_view s) {
+    std::string out;
+    for (char c : s) out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+}  // namespace
+
+const FeatureInfo *Catalogue::find(std::string_view name) const {
+    const std::string key = fold(name);
+    for (const auto &f : features_)
+        if (key == f.name) return &f;
+    for (const auto &f : features_)
+        if (*f.xen_cpuid && key == fold(f.xen_cpuid)) return &f;
+    return nullptr;
+}
+
+const FeatureInfo *Catalogue::by_id(FeatureId id) const {
+    auto it = std::lower_bound(features_.begin(), features_.end(), id, [](const FeatureInfo &f, FeatureId v) { return f.id < v; });
+    return it != features_.end() && it->id == id ? &*it : nullptr;
+}
+
+const Featureset *Catalogue::deep_deps(FeatureId f) const {
+    auto it = std::lower_bound(deps_.begin(), deps_.end(), f, [](const auto &d, FeatureId v) { return d.first < v; });
+    return it != deps_.end() && it->first == f ? &it->second : nullptr;
+}
+
+Featureset Catalogue::close_under_deps(Featureset fs) const {
+    // Xen's deep-deps table is already transitively flattened, so one pass
+    // over the absent features is enough.
+    for (const auto &d : deps_)
+        if (!fs.test(d.first)) fs = fs.minus(d.second);
+    return fs;
+}
+
+Featureset Catalogue::with_attr(char c) const {
+    Featureset fs;
+    for (const auto &f : features_)
+        if (f.has_attr(c)) fs.set(f.id);
+    return fs;
+}
+
+std::vector<std::string> Catalogue::names(const Featureset &fs) const {
+    std::vector<std::string> out;
+    for (const auto &f : features_)
+        if (fs.test(f.id)) out.emplace_back(f.name);
+    return out;
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,55 @@
+// A CPU template: the data behind every normalization mode. Baselines in
+// toolstack/data/baselines/ and custom `file:PATH` templates share this form:
+//
+//   name: nehalem                 # how modes refer to it (level:nehalem)
+//   description: Intel Nehalem-EP (Xeon 5500)
+//   source: derived from the InstLatx64 dump GenuineIntel00106A2_Nehalem-EP
+//   vendor: GenuineIntel          # optional: only hosts of this vendor
+//   require: [fpu, sse4-2, ...]   # optional: the exact features a guest gets;
+//                                 # a host lacking any is below the floor
+//   hide: [avx, xsave]            # optional: removed from what is offered
+//   max_leaf: 0xb                 # optional caps on the CPUID limits
+//   max_extd_leaf: 0x80000008
+//   max_subleaf7: 0
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "policy.h"
+
+namespace cpucompat {
+
+struct CpuTemplate {
+    std::string name, description, source;
+    std::string vendor_id;  // empty: any vendor
+    std::optional<Featureset> require;
+    Featureset hide;
+    std::optional<uint32_t> max_leaf, max_extd_leaf, max_subleaf7;
+};
+
+// Templates by name; the edge fills it from the data directory and from
+// `file:PATH` templates, the core only looks names up.
+using TemplateLibrary = std::map<std::string, CpuTemplate>;
+
+// The host lacks features the template requires.
+class BelowFloorError : public Error {
+public:
+    BelowFloorError(const std::string &msg, std::vector<FeatureId> missing) : Error(msg), missing_(std::move(missing)) {}
+    const std::vector<FeatureId> &missing() const { return missing_; }
+
+private:
+    std::vector<FeatureId> missing_;
+};
+
+// The guest policy a template gives on `host`: vendor and signature of the
+// host; features = require (or the host's when absent) minus hide, closed
+// under Xen's dependencies; limits capped. Throws BelowFloorError naming
+// every missing feature, or Error on a vendor mismatch.
+Policy apply_template(const Policy &host, const CpuTemplate &t);
+
+}  // namespace cpucompat

@@ -1,0 +1,34 @@
+// The project's own fingerprint format, in JSON and in YAML: the policy model
+// written out field by field. Reading what was written gives the same Policy
+// (raw leaves and MSRs included when present).
+//
+//   {"format": "cpucompat-fingerprint/1", "vendor": "GenuineIntel",
+//    "family": 6, "model": 143, "stepping": 8, "max_leaf": 31,
+//    "max_extd_leaf": 2147483656, "max_subleaf7": 2, "features": [...],
+//    "leaves": [{"leaf": "0x00000000", "subleaf": "0xffffffff",
+//                "eax": "0x...", ...}], "msrs": [{"index": "0x0000010a", "value": "0x..."}]}
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "../core/policy.h"
+#include "input_file.h"
+
+namespace cpucompat {
+
+inline constexpr const char *kFingerprintFormat = "cpucompat-fingerprint/1";
+
+// with_raw: include the raw leaves and MSRs.
+nlohmann::ordered_json policy_to_json(const Policy &p, bool with_raw);
+std::string policy_to_yaml(const Policy &p, bool with_raw);
+
+bool looks_like_json(const std::string &text);
+Policy parse_fingerprint_json(const InputText &in);
+Policy parse_fingerprint_yaml(const InputText &in);
+// From an already parsed JSON value (e.g. a policy embedded in a record).
+// `where` names the value in errors.
+Policy policy_from_json(const nlohmann::json &j, const std::string &where);
+
+}  // namespace cpucompat

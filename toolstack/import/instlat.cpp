@@ -1,0 +1,75 @@
+#include "instlat.h"
+
+#include <regex>
+#include <set>
+
+#include "line_reader.h"
+
+namespace cpucompat {
+
+namespace {
+
+const std::regex kCpuidRe(R"(^CPUID ([0-9A-Fa-f]{8}): ([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})(?:\s+\[SL ([0-9A-Fa-f]{1,8})\])?.*$)");
+const std::regex kMsrRe(R"(^MSR ([0-9A-Fa-f]{8}): ([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4}).*$)");
+const std::regex kCpuHeaderRe(R"(Logical CPU #([0-9]+))");
+
+// Leaves whose subleaves old dumps list as repeated, unmarked lines.
+bool has_subleaves(uint32_t leaf) {
+    static const std::set<uint32_t> s{0x4, 0x7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1d, 0x1e, 0x1f, 0x20,
+                                      0x23, 0x24, 0x8000001d, 0x80000020, 0x80000026};
+    return s.count(leaf) != 0;
+}
+
+uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::stoul(m.str(), nullptr, 16)); }
+
+}  // namespace
+
+bool looks_like_instlat(const std::string &text) {
+    return text.rfind("CPUID 00000000:", 0) == 0 || text.find("\nCPUID 00000000:") != std::string::npos;
+}
+
+Policy parse_instlat(const InputText &in) {
+    LineReader r(in);
+    Leaves leaves;
+    Msrs msrs;
+    std::map<uint32_t, uint32_t> repeats;  // unmarked subleaf counters
+    bool in_cpu0 = true;                    // until a header says otherwise
+    bool seen_leaf0 = false, done = false;
+    std::string_view sv;
+    while (r.next(sv)) {
+        const std::string line(trim(sv));
+        std::smatch m;
+        if (std::regex_search(line, m, kCpuHeaderRe) && line.rfind("---", 0) == 0) {
+            const bool cpu0 = m[1].str() == "0" || m[1].str() == "00";
+            if (!cpu0 && seen_leaf0) done = true;  // CPU #0's block has ended
+            in_cpu0 = cpu0;
+            continue;
+        }
+        if (std::regex_match(line, m, kMsrRe)) {
+            const uint32_t idx = hex32(m[1]);
+            if (idx == kMsrArchCaps && !msrs.count(idx))
+                msrs[idx] = std::stoull(m[2].str() + m[3].str() + m[4].str() + m[5].str(), nullptr, 16);
+            continue;
+        }
+        if (done || !in_cpu0 || line.rfind("CPUID ", 0) != 0) continue;
+        if (!std::regex_match(line, m, kCpuidRe)) r.fail("malformed CPUID line: \"" + line.substr(0, 60) + "\"");
+        const uint32_t leaf = hex32(m[1]);
+        if (leaf == 0 && seen_leaf0) {  // unheaded multi-CPU file: the next CPU starts
+            done = true;
+            continue;
+        }
+        seen_leaf0 |= leaf == 0;
+        uint32_t subleaf = kNoSubleaf;
+        if (m[6].matched) subleaf = hex32(m[6]);
+        else if (has_subleaves(leaf)) subleaf = repeats[leaf]++;
+        leaves.emplace(LeafKey{leaf, subleaf}, Regs{hex32(m[2]), hex32(m[3]), hex32(m[4]), hex32(m[5])});
+    }
+    if (!seen_leaf0) throw Error(in.name, 0, "no \"CPUID 00000000:\" line for logical CPU #0");
+    try {
+        return policy_from_leaves(std::move(leaves), std::move(msrs));
+    } catch (const Error &e) {
+        throw Error(in.name, 0, e.message());
+    }
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,137 @@
+#include "template_yaml.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "../core/catalogue.h"
+#include "line_reader.h"
+
+#ifndef CPUCOMPAT_DATADIR
+#error "CPUCOMPAT_DATADIR must name the installed data directory (PREFIX/share/cpucompat)"
+#endif
+
+namespace cpucompat {
+
+namespace {
+
+unsigned line_of(const YAML::Node &n) { return n.Mark().line >= 0 ? static_cast<unsigned>(n.Mark().line) + 1 : 0; }
+
+Featureset feature_list(const InputText &in, const YAML::Node &n, const char *key) {
+    if (!n.IsSequence()) throw Error(in.name, line_of(n), std::string(key) + ": expected a list of feature names");
+    Featureset fs;
+    for (const auto &item : n) {
+        if (!item.IsScalar()) throw Error(in.name, line_of(item), std::string(key) + ": expected a feature name");
+        const FeatureInfo *f = Catalogue::get().find(item.Scalar());
+        if (!f) throw Error(in.name, line_of(item), std::string(key) + ": unknown feature \"" + item.Scalar() + "\"");
+        fs.set(f->id);
+    }
+    return fs;
+}
+
+uint32_t u32(const InputText &in, const YAML::Node &n, const char *key) {
+    uint64_t v = 0;
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    bool ok = !s.empty();
+    if (ok && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ok = parse_hex(s, v, 8);
+    else if (ok) {
+        ok = s.size() <= 10 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (ok) v = std::stoull(s);
+    }
+    if (!ok || v > 0xffffffffu) throw Error(in.name, line_of(n), std::string(key) + ": expected a 32-bit number");
+    return static_cast<uint32_t>(v);
+}
+
+}  // namespace
+
+CpuTemplate parse_template_yaml(const InputText &in) {
+    check_input_text(in);
+    YAML::Node root;
+    try {
+        root = YAML::Load(in.text);
+    } catch (const YAML::Exception &e) {
+        throw Error(in.name, e.mark.line >= 0 ? static_cast<unsigned>(e.mark.line) + 1 : 0, "invalid YAML: " + e.msg);
+    }
+    if (!root.IsMap()) throw Error(in.name, 0, "a CPU template must be a YAML mapping");
+    static const std::set<std::string> known{"name", "description", "source", "vendor", "require", "hide",
+                                             "max_leaf", "max_extd_leaf", "max_subleaf7"};
+    CpuTemplate t;
+    for (const auto &kv : root) {
+        const std::string key = kv.first.Scalar();
+        const YAML::Node &v = kv.second;
+        if (!known.count(key)) throw Error(in.name, line_of(kv.first), "unknown key \"" + key + "\"");
+        if (key == "require") t.require = feature_list(in, v, "require");
+        else if (key == "hide") t.hide = feature_list(in, v, "hide");
+        else if (key == "max_leaf") t.max_leaf = u32(in, v, "max_leaf");
+        else if (key == "max_extd_leaf") t.max_extd_leaf = u32(in, v, "max_extd_leaf");
+        else if (key == "max_subleaf7") t.max_subleaf7 = u32(in, v, "max_subleaf7");
+        else if (!v.IsScalar()) throw Error(in.name, line_of(v), key + ": expected a string");
+        else if (key == "name") t.name = v.Scalar();
+        else if (key == "description") t.description = v.Scalar();
+        else if (key == "source") t.source = v.Scalar();
+        else if (key == "vendor") {
+            t.vendor_id = v.Scalar();
+            if (t.vendor_id.size() != 12) throw Error(in.name, line_of(v), "vendor: expected a 12-character vendor id such as GenuineIntel");
+        }
+    }
+    if (t.name.empty()) throw Error(in.name, 0, "missing key \"name\"");
+    if (!t.require && t.hide.empty() && !t.max_leaf && !t.max_extd_leaf && !t.max_subleaf7)
+        throw Error(in.name, 0, "template \"" + t.name + "\" changes nothing: give require, hide or a max_* limit");
+    return t;
+}
+
+std::string template_to_yaml(const CpuTemplate &t) {
+    auto hex = [](uint32_t v) {
+        char b[16];
+        std::snprintf(b, sizeof b, "0x%x", v);
+        return std::string(b);
+    };
+    YAML::Emitter e;
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << t.name;
+    if (!t.description.empty()) e << YAML::Key << "description" << YAML::Value << t.description;
+    if (!t.source.empty()) e << YAML::Key << "source" << YAML::Value << t.source;
+    if (!t.vendor_id.empty()) e << YAML::Key << "vendor" << YAML::Value << YAML::DoubleQuoted << t.vendor_id;
+    if (t.require) e << YAML::Key << "require" << YAML::Value << YAML::Flow << Catalogue::get().names(*t.require);
+    if (!t.hide.empty()) e << YAML::Key << "hide" << YAML::Value << YAML::Flow << Catalogue::get().names(t.hide);
+    if (t.max_leaf) e << YAML::Key << "max_leaf" << YAML::Value << hex(*t.max_leaf);
+    if (t.max_extd_leaf) e << YAML::Key << "max_extd_leaf" << YAML::Value << hex(*t.max_extd_leaf);
+    if (t.max_subleaf7) e << YAML::Key << "max_subleaf7" << YAML::Value << *t.max_subleaf7;
+    e << YAML::EndMap;
+    return std::string(e.c_str()) + "\n";
+}
+
+TemplateLibrary load_template_library(const std::string &dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw Error(dir, 0, "baseline directory not found (set CPUCOMPAT_DATADIR)");
+    std::vector<fs::path> files;
+    for (const auto &e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".yaml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    TemplateLibrary lib;
+    std::map<std::string, std::string> origin;
+    for (const auto &p : files) {
+        CpuTemplate t = parse_template_yaml(read_input_file(p.string()));
+        if (!origin.emplace(t.name, p.string()).second)
+            throw Error(p.string(), 0, "template name \"" + t.name + "\" is also used by " + origin[t.name]);
+        lib.emplace(t.name, std::move(t));
+    }
+    return lib;
+}
+
+std::string default_data_dir() {
+    namespace fs = std::filesystem;
+    if (const char *env = std::getenv("CPUCOMPAT_DATADIR"); env && *env) return std::string(env) + "/baselines";
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "cpucompat" / "baselines";
+        if (fs::is_directory(installed, ec)) return installed.string();
+    }
+    return std::string(CPUCOMPAT_DATADIR) + "/baselines";
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,26 @@
+// Reading CPU templates (baselines and `file:PATH` templates) from YAML, and
+// the template library from a directory of them.
+#pragma once
+
+#include <string>
+
+#include "../core/cpu_template.h"
+#include "input_file.h"
+
+namespace cpucompat {
+
+// Errors name the file and line of the bad key or feature.
+CpuTemplate parse_template_yaml(const InputText &in);
+std::string template_to_yaml(const CpuTemplate &t);
+
+// Every *.yaml in `dir`, by template name. Throws Error on a bad file or on
+// two files with one name.
+TemplateLibrary load_template_library(const std::string &dir);
+
+// Where the baselines are: $CPUCOMPAT_DATADIR/baselines, else
+// <exe>/../share/cpucompat/baselines (the installed layout, and the build
+// tree's build/share link), else the compiled-in PREFIX/share/cpucompat
+// (for a library loaded into another program, such as xl).
+std::string default_data_dir();
+
+}  // namespace cpucompat
