@@ -34,6 +34,13 @@ Catalogue::Catalogue()
     std::sort(deps_.begin(), deps_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::sort(features_.begin(), features_.end(), [](const FeatureInfo &a, const FeatureInfo &b) { return a.id < b.id; });
     for (const auto &f : features_) known_.set(f.id);
+    // syscall: Intel reports SYSCALL in 0x80000001.EDX only to 64-bit code,
+    // so dumps taken by 32-bit tools lack it on CPUs that have it.
+    for (const char *n : {"apic", "htt", "x2apic", "cmp-legacy", "osxsave", "ospke", "hypervisor", "syscall"})
+        if (const FeatureInfo *f = find(n)) state_.set(f->id);
+    guest_default_ = state_;
+    for (const auto &f : features_)
+        if (f.guest_default()) guest_default_.set(f.id);
 }
 
 namespace {

@@ -71,8 +71,17 @@ public:
     // Featureset restricted to the named features.
     const Featureset &known() const { return known_; }
     Featureset with_attr(char c) const;
+    // Bits that describe the platform, the guest OS or the topology rather
+    // than a CPU capability (apic, htt, x2apic, cmp-legacy, osxsave, ospke,
+    // hypervisor, and syscall, which Intel shows to 64-bit code only). Xen
+    // recomputes them for every guest, so normalization passes them through
+    // and to_xl never writes them.
+    const Featureset &state_bits() const { return state_; }
 
     std::vector<std::string> names(const Featureset &fs) const;
+    // Features Xen gives a guest by default (upper-case A/S/H) plus the
+    // state bits: a host policy seen through this is what plain xl offers.
+    const Featureset &guest_default_view() const { return guest_default_; }
 
 private:
     Catalogue();
@@ -80,6 +89,8 @@ private:
     std::vector<WordInfo> words_;
     std::vector<std::pair<FeatureId, Featureset>> deps_;  // sorted by feature
     Featureset known_;
+    Featureset state_;
+    Featureset guest_default_;
 };
 
 }  // namespace cpucompat

@@ -14,9 +14,9 @@ Policy apply_template(const Policy &host, const CpuTemplate &t) {
     out.family = host.family;
     out.model = host.model;
     out.stepping = host.stepping;
-    out.features = host.features;
+    out.features = host.features & Catalogue::get().guest_default_view();
     if (t.require) {
-        const Featureset missing = t.require->minus(host.features);
+        const Featureset missing = t.require->minus(host.features).minus(Catalogue::get().state_bits());
         if (!missing.empty()) {
             std::vector<FeatureId> ids;
             std::string names;
@@ -29,7 +29,8 @@ Policy apply_template(const Policy &host, const CpuTemplate &t) {
         }
         out.features = *t.require;
     }
-    out.features = Catalogue::get().close_under_deps(out.features.minus(t.hide));
+    const Catalogue &cat = Catalogue::get();
+    out.features = cat.close_under_deps(out.features.minus(t.hide).minus(cat.state_bits()) | (host.features & cat.state_bits()));
     out.max_leaf = std::min(host.max_leaf, t.max_leaf.value_or(host.max_leaf));
     out.max_extd_leaf = std::min(host.max_extd_leaf, t.max_extd_leaf.value_or(host.max_extd_leaf));
     out.max_subleaf7 = std::min(host.max_subleaf7, t.max_subleaf7.value_or(host.max_subleaf7));

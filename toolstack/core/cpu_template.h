@@ -47,8 +47,10 @@ private:
 };
 
 // The guest policy a template gives on `host`: vendor and signature of the
-// host; features = require (or the host's when absent) minus hide, closed
-// under Xen's dependencies; limits capped. Throws BelowFloorError naming
+// host; features = require (or, when absent, the host's features that Xen
+// gives guests by default: Catalogue::guest_default_view()) minus hide, closed
+// under Xen's dependencies, with the host's state bits passed through
+// (Catalogue::state_bits()); limits capped. Throws BelowFloorError naming
 // every missing feature, or Error on a vendor mismatch.
 Policy apply_template(const Policy &host, const CpuTemplate &t);
 

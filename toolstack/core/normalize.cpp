@@ -40,12 +40,7 @@ std::string template_key(const Mode &mode, const std::string &vendor_id) {
 }
 
 Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &lib, const std::vector<Policy> &pool) {
-    if (mode.kind == Mode::Kind::off) {
-        Policy out = host;
-        out.leaves.clear();
-        out.msrs.clear();
-        return out;
-    }
+    if (mode.kind == Mode::Kind::off) return apply_template(host, CpuTemplate{"off", "", "", "", {}, {}, {}, {}, {}});
     if (mode.kind == Mode::Kind::pool) {
         if (pool.empty()) throw Error("mode pool needs the pool's host policies");
         const Policy lvl = level(pool);

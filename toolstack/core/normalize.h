@@ -1,5 +1,5 @@
 // Normalization modes: the domain policy a mode gives on a host.
-//   off            the host's policy, unchanged
+//   off            what plain xl gives: the host's features Xen offers guests by default
 //   vendor         the fixed baseline of the host's vendor (vendor-intel, vendor-amd)
 //   level:NAME     a named baseline (x86-64-v2, nehalem, zen3, ...)
 //   hyperv-r2      the Hyper-V 2008 R2 compatibility masks for the host's vendor

@@ -23,8 +23,10 @@ namespace {
 // What the policy asks of one feature Xen can give: 'x' leave to Xen's
 // default, '0' remove, '1' opt in.
 char feature_request(const FeatureInfo &f, const Policy &policy, const Policy &host) {
-    if (!f.guest_capable() || f.special()) return 'x';  // Xen decides these itself
-    if (!policy.features.test(f.id)) return host.features.test(f.id) ? '0' : 'x';
+    if (!f.guest_capable() || Catalogue::get().state_bits().test(f.id)) return 'x';  // Xen decides these
+    // Xen's default is the host's default-on features; write only the
+    // differences from it.
+    if (!policy.features.test(f.id)) return f.guest_default() && host.features.test(f.id) ? '0' : 'x';
     return f.guest_default() ? 'x' : '1';
 }
 

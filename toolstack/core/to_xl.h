@@ -7,9 +7,9 @@
 //  - the xend list form, ["0x80000000:eax=...", "7,0:eax=...,ebx=..."], when
 //    the extended or leaf-7 limits must be lowered too, which the string
 //    form cannot express.
-// Only features Xen can give a guest are written: '=0' for the host's
-// features the policy lacks; '=1' for opt-in features (lower-case
-// attributes) the policy has, since Xen's default omits them. MSR-based
+// Only differences from Xen's default are written: '=0' for the host's
+// default-on features the policy lacks; '=1' for opt-in features (lower-case
+// attributes) the policy has. State bits are Xen's and never written. MSR-based
 // features (MSR_ARCH_CAPS) appear in the string form only.
 #pragma once
 

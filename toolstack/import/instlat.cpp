@@ -9,8 +9,9 @@ namespace cpucompat {
 
 namespace {
 
-const std::regex kCpuidRe(R"(^CPUID ([0-9A-Fa-f]{8}): ([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})(?:\s+\[SL ([0-9A-Fa-f]{1,8})\])?.*$)");
+const std::regex kCpuidRe(R"(^CPUID ([0-9A-Fa-f]{8}):?\s+([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})(?:\s+\[SL ([0-9A-Fa-f]{1,8})\])?.*$)");
 const std::regex kMsrRe(R"(^MSR ([0-9A-Fa-f]{8}): ([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4}).*$)");
+const std::regex kLeafStartRe(R"(^CPUID [0-9A-Fa-f]{8}(:|\s))");
 const std::regex kCpuHeaderRe(R"(Logical CPU #([0-9]+))");
 
 // Leaves whose subleaves old dumps list as repeated, unmarked lines.
@@ -25,7 +26,8 @@ uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::sto
 }  // namespace
 
 bool looks_like_instlat(const std::string &text) {
-    return text.rfind("CPUID 00000000:", 0) == 0 || text.find("\nCPUID 00000000:") != std::string::npos;
+    static const std::regex re(R"((^|\n)CPUID 00000000:?\s+[0-9A-Fa-f]{8}-)");
+    return std::regex_search(text, re);
 }
 
 Policy parse_instlat(const InputText &in) {
@@ -51,7 +53,9 @@ Policy parse_instlat(const InputText &in) {
                 msrs[idx] = std::stoull(m[2].str() + m[3].str() + m[4].str() + m[5].str(), nullptr, 16);
             continue;
         }
-        if (done || !in_cpu0 || line.rfind("CPUID ", 0) != 0) continue;
+        // Leaf lines start "CPUID " and eight hex digits; the summary at the
+        // top has "CPUID Manufacturer : ..." lines that are not leaves.
+        if (done || !in_cpu0 || !std::regex_search(line, kLeafStartRe)) continue;
         if (!std::regex_match(line, m, kCpuidRe)) r.fail("malformed CPUID line: \"" + line.substr(0, 60) + "\"");
         const uint32_t leaf = hex32(m[1]);
         if (leaf == 0 && seen_leaf0) {  // unheaded multi-CPU file: the next CPU starts

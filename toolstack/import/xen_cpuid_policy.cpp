@@ -73,6 +73,12 @@ std::vector<NamedPolicy> parse_xen_cpuid_policies(const InputText &in) {
 }
 
 const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std::string &selector, const std::string &file) {
+    if (fold(selector) == "max") {
+        for (const char *pref : {"hvm-max", "pv-max"})
+            for (const auto &p : all)
+                if (fold(p.name) == pref) return p;
+        return select_policy(all, "", file);
+    }
     const std::string want = fold(selector.empty() ? "Host" : selector);
     for (const auto &p : all)
         if (fold(p.name) == want) return p;

@@ -21,6 +21,7 @@ std::vector<NamedPolicy> parse_xen_cpuid_policies(const InputText &in);
 
 // Picks one policy by name, case-insensitive, with '-' or '_' for spaces
 // ("hvm-max", "domain-3"). Empty selector: "Host" if present, else the first.
+// "max": HVM Max, else PV Max (what a host can offer a guest), else as empty.
 // Throws Error listing the available names when there is no match.
 const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std::string &selector, const std::string &file);
 

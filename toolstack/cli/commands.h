@@ -1,0 +1,25 @@
+// The `cpucompat` subcommands. Each registers itself on the CLI11 app and
+// returns the process exit status when run: 0 success / compatible,
+// 1 a negative verdict (incompatible, below a floor), 2 bad usage or input.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace cpucompat {
+
+using Runner = std::function<int()>;
+
+struct GlobalOptions {
+    bool json = false;
+};
+
+Runner add_show(CLI::App &app, const GlobalOptions &g);
+Runner add_host(CLI::App &app, const GlobalOptions &g);
+Runner add_features(CLI::App &app, const GlobalOptions &g);
+Runner add_compare(CLI::App &app, const GlobalOptions &g);
+Runner add_level(CLI::App &app, const GlobalOptions &g);
+Runner add_normalize(CLI::App &app, const GlobalOptions &g);
+
+}  // namespace cpucompat

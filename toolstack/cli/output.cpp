@@ -1,0 +1,94 @@
+#include "output.h"
+
+#include <cstdio>
+
+namespace cpucompat {
+
+namespace {
+std::string hex(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%x", v);
+    return b;
+}
+}  // namespace
+
+std::string feature_location(const FeatureInfo &f) {
+    const WordInfo &w = Catalogue::get().words().at(f.word());
+    std::string reg = w.reg;
+    for (char &c : reg) c = static_cast<char>(c - 'a' + 'A');
+    if (w.source == WordSource::msr) {
+        const unsigned bit = f.bit() + (reg == "EDX" ? 32 : 0);
+        return "MSR " + hex(w.msr) + " bit " + std::to_string(bit);
+    }
+    const std::string leaf = hex(w.leaf) + (w.subleaf == kNoSubleaf ? "" : ":" + std::to_string(w.subleaf));
+    return "CPUID " + leaf + " " + reg + " bit " + std::to_string(f.bit());
+}
+
+nlohmann::ordered_json feature_json(const FeatureInfo &f) {
+    const WordInfo &w = Catalogue::get().words().at(f.word());
+    nlohmann::ordered_json j{{"name", f.name}, {"word", f.word()}, {"bit", f.bit()}};
+    if (w.source == WordSource::msr) {
+        j["msr"] = hex(w.msr);
+        j["msr_bit"] = f.bit() + (std::string(w.reg) == "edx" ? 32 : 0);
+    } else {
+        j["leaf"] = hex(w.leaf);
+        j["subleaf"] = w.subleaf == kNoSubleaf ? nlohmann::ordered_json() : nlohmann::ordered_json(w.subleaf);
+        j["register"] = w.reg;
+    }
+    return j;
+}
+
+void print_policy(std::ostream &os, const std::string &title, const Policy &p) {
+    const auto names = Catalogue::get().names(p.features);
+    os << title << "\n"
+       << "  vendor      " << p.vendor_id << " (" << vendor_short_name(p.vendor()) << ")\n"
+       << "  signature   family " << hex(p.family) << " model " << hex(p.model) << " stepping " << p.stepping << "\n"
+       << "  max leaves  basic " << hex(p.max_leaf) << ", leaf 7 subleaf " << p.max_subleaf7 << ", extended "
+       << hex(p.max_extd_leaf) << "\n"
+       << "  features    " << names.size() << ":";
+    unsigned col = 0;
+    for (const auto &n : names) {
+        if (col + n.size() > 64) {
+            os << "\n             ";
+            col = 0;
+        }
+        os << " " << n;
+        col += static_cast<unsigned>(n.size()) + 1;
+    }
+    os << "\n";
+}
+
+void print_compare(std::ostream &os, const CompareResult &r) {
+    if (r.compatible()) {
+        os << "compatible: the guest policy runs on this host\n";
+        return;
+    }
+    os << "incompatible:\n";
+    if (r.vendor_mismatch) os << "  vendor: guest is " << r.guest_vendor << ", host is " << r.host_vendor << " (live migration impossible)\n";
+    for (FeatureId id : r.missing) {
+        const FeatureInfo *f = Catalogue::get().by_id(id);
+        os << "  missing feature " << f->name << " (word " << f->word() << " bit " << f->bit() << ", " << feature_location(*f) << ")\n";
+    }
+    for (const auto &l : r.limits)
+        os << "  limit " << l.what << ": guest " << hex(l.guest) << " > host " << hex(l.host) << "\n";
+}
+
+nlohmann::ordered_json compare_json(const CompareResult &r) {
+    nlohmann::ordered_json j;
+    j["compatible"] = r.compatible();
+    j["vendor_mismatch"] = r.vendor_mismatch;
+    j["guest_vendor"] = r.guest_vendor;
+    j["host_vendor"] = r.host_vendor;
+    j["missing"] = nlohmann::ordered_json::array();
+    j["missing_detail"] = nlohmann::ordered_json::array();
+    for (FeatureId id : r.missing) {
+        const FeatureInfo *f = Catalogue::get().by_id(id);
+        j["missing"].push_back(f->name);
+        j["missing_detail"].push_back(feature_json(*f));
+    }
+    j["limits"] = nlohmann::ordered_json::array();
+    for (const auto &l : r.limits) j["limits"].push_back({{"limit", l.what}, {"guest", l.guest}, {"host", l.host}});
+    return j;
+}
+
+}  // namespace cpucompat
