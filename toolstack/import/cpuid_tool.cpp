@@ -1,6 +1,6 @@
 #include "cpuid_tool.h"
 
-#include <regex>
+#include "std_regex.h"
 
 #include "line_reader.h"
 

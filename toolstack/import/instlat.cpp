@@ -1,6 +1,6 @@
 #include "instlat.h"
 
-#include <regex>
+#include "std_regex.h"
 #include <set>
 
 #include "line_reader.h"

@@ -1,7 +1,7 @@
 #include "xen_cpuid_policy.h"
 
 #include <cctype>
-#include <regex>
+#include "std_regex.h"
 
 #include "line_reader.h"
 

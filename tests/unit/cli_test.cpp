@@ -1,0 +1,178 @@
+// The cpucompat command as a user runs it: exit codes, JSON, messages.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+
+extern char **environ;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+std::string slurp(const std::string &path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+// Runs the CLI with argv (no shell), stdout and stderr captured.
+Run cli(std::vector<std::string> args) {
+    const std::string bin = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
+    char out_tmpl[] = "/tmp/cpucompat-test-outXXXXXX", err_tmpl[] = "/tmp/cpucompat-test-errXXXXXX";
+    const int out_fd = mkstemp(out_tmpl), err_fd = mkstemp(err_tmpl);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    args.insert(args.begin(), bin);
+    std::vector<char *> argv;
+    for (auto &a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid;
+    int status = -1;
+    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) == 0) waitpid(pid, &status, 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out_fd);
+    close(err_fd);
+    Run r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_tmpl), slurp(err_tmpl)};
+    unlink(out_tmpl);
+    unlink(err_tmpl);
+    return r;
+}
+
+std::string fx(const char *name) { return testing::fixture(name); }
+
+}  // namespace
+
+TEST_CASE("cpucompat show --json prints exactly the file's features") {
+    const Run r = cli({"--json", "show", fx("instlat-skylake-server.txt")});
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["vendor"] == "GenuineIntel");
+    CHECK(j["family"] == 6);
+    CHECK(j["model"] == 85);
+    CHECK(j["stepping"] == 4);
+    CHECK(j["max_leaf"] == 0x16);
+    CHECK(j["max_extd_leaf"] == 0x80000008u);
+    CHECK(j["features"] == testing::names(testing::load("instlat-skylake-server.txt").features));
+    // The option may also follow the subcommand.
+    CHECK(cli({"show", "--json", fx("instlat-skylake-server.txt")}).out == r.out);
+}
+
+TEST_CASE("cpucompat compare: exit codes and JSON") {
+    struct Row { const char *guest, *host; int status; bool vendor_mismatch; };
+    const Row rows[] = {{"instlat-zen1.txt", "instlat-milan.txt", 0, false},
+                        {"instlat-milan.txt", "instlat-zen1.txt", 1, false},
+                        {"instlat-milan.txt", "instlat-skylake-server.txt", 1, true},
+                        {"instlat-zen1.txt", "xen-cpuid-p-milan.txt", 0, false}};
+    for (const auto &row : rows) {
+        INFO(row.guest << " on " << row.host);
+        const Run r = cli({"compare", "--json", fx(row.guest), fx(row.host)});
+        CHECK(r.status == row.status);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["compatible"] == (row.status == 0));
+        CHECK(j["vendor_mismatch"] == row.vendor_mismatch);
+        CHECK(j["missing"].is_array());
+        CHECK(j["limits"].is_array());
+    }
+    const Run human = cli({"compare", fx("instlat-interlagos.txt"), fx("instlat-milan.txt")});
+    CHECK(human.status == 1);
+    CHECK_THAT(human.out, Catch::Contains("missing feature xop (word 3 bit 11, CPUID 0x80000001 ECX bit 11)"));
+}
+
+TEST_CASE("cpucompat: bad usage and bad input exit 2 with one line naming the problem") {
+    struct Row { std::vector<std::string> args; const char *err; };
+    const std::vector<Row> rows = {
+        {{"show", fx("bad/instlat-truncated.txt")}, "bad/instlat-truncated.txt:2: malformed CPUID line"},
+        {{"show", fx("bad/binary.bin")}, "bad/binary.bin:1: binary data"},
+        {{"compare", fx("instlat-milan.txt")}, "HOST is required"},
+        {{"normalize", "--mode", "turbo", fx("instlat-milan.txt")}, "invalid cpu_compat mode \"turbo\""},
+        {{"normalize", "--mode", "level:nehalem", fx("instlat-milan.txt")}, "template \"nehalem\" is for GenuineIntel CPUs"},
+        {{"level", fx("instlat-milan.txt"), fx("instlat-skylake-server.txt")}, "cannot level across vendors"},
+        {{"frobnicate"}, "cpucompat: "},
+        {{}, "A subcommand is required"},
+    };
+    for (const auto &row : rows) {
+        INFO((row.args.empty() ? std::string("(none)") : row.args[0]));
+        const Run r = cli(row.args);
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains(row.err));
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK(r.out.empty());
+    }
+}
+
+TEST_CASE("cpucompat normalize: JSON, --xl, and below-floor verdicts") {
+    const Run j = cli({"normalize", "--json", "--mode", "hyperv-r2", fx("instlat-skylake-server.txt")});
+    REQUIRE(j.status == 0);
+    const auto pol = nlohmann::json::parse(j.out);
+    CHECK_THAT(pol["features"].get<std::vector<std::string>>(), !Catch::VectorContains(std::string("avx")));
+    CHECK_THAT(pol["features"].get<std::vector<std::string>>(), Catch::VectorContains(std::string("sse2")));
+
+    const Run xl = cli({"normalize", "--xl", "--mode", "off", fx("instlat-milan.txt")});
+    CHECK(xl.status == 0);
+    CHECK(xl.out == "cpuid=\"host\"\n");
+
+    const Run below = cli({"normalize", "--json", "--mode", "vendor", fx("instlat-k10.txt")});
+    CHECK(below.status == 1);
+    const auto b = nlohmann::json::parse(below.out);
+    CHECK(b["below_floor"] == true);
+    CHECK_THAT(b["missing"].get<std::vector<std::string>>(), Catch::VectorContains(std::string("sse4-2")));
+    CHECK_THAT(below.err, Catch::Contains("instlat-k10.txt: host is below the floor of \"vendor-amd\""));
+
+    const Run pool = cli({"normalize", "--json", "--mode", "pool", "--pool", fx("instlat-zen1.txt"), "--pool",
+                          fx("instlat-milan.txt"), fx("instlat-milan.txt")});
+    CHECK(pool.status == 0);
+    CHECK(nlohmann::json::parse(pool.out)["max_extd_leaf"] == 0x8000001f);
+
+    const Run file = cli({"normalize", "--xl", "--mode", "file:" + fx("template-custom.yaml"), fx("instlat-milan.txt")});
+    CHECK(file.status == 0);
+    CHECK_THAT(file.out, Catch::StartsWith("cpuid=[") && Catch::Contains("0x80000000:eax=10000000000000000000000000001000"));
+}
+
+TEST_CASE("cpucompat level: JSON, --xl and --template") {
+    const Run j = cli({"level", "--json", fx("instlat-zen1.txt"), fx("instlat-milan.txt"), fx("instlat-genoa.txt")});
+    REQUIRE(j.status == 0);
+    CHECK(nlohmann::json::parse(j.out)["features"] == testing::names(testing::load("instlat-zen1.txt").features));
+    const Run t = cli({"level", "--template", "mine", fx("instlat-zen1.txt"), fx("instlat-milan.txt")});
+    CHECK(t.status == 0);
+    CHECK_THAT(t.out, Catch::StartsWith("name: mine\n") && Catch::Contains("vendor: \"AuthenticAMD\"") && Catch::Contains("require: [fpu,"));
+    const Run xl = cli({"level", "--xl", fx("instlat-zen1.txt"), fx("instlat-milan.txt")});
+    CHECK(xl.status == 0);
+    CHECK_THAT(xl.out, Catch::StartsWith("cpuid="));
+}
+
+TEST_CASE("cpucompat features lists the catalogue") {
+    const Run r = cli({"features", "--json"});
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j.size() == cpucompat::Catalogue::get().features().size());
+    const auto xsave = std::find_if(j.begin(), j.end(), [](const auto &f) { return f["name"] == "xsave"; });
+    REQUIRE(xsave != j.end());
+    CHECK((*xsave)["leaf"] == "0x1");
+    CHECK((*xsave)["register"] == "ecx");
+    CHECK_THAT((*xsave)["dependants"].get<std::vector<std::string>>(), Catch::VectorContains(std::string("avx")));
+}
+
+TEST_CASE("cpucompat host outside Xen fails cleanly") {
+    const Run r = cli({"host"});
+    if (r.status == 0) {
+        WARN("running on Xen: cpucompat host worked");
+        return;
+    }
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("cannot open libxc"));
+}

@@ -1,0 +1,56 @@
+// Shared by the unit tests: where fixtures and (optionally) the shared real
+// CPU dumps are, and short ways to load them.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../../toolstack/core/catalogue.h"
+#include "../../toolstack/core/policy.h"
+#include "../../toolstack/import/import.h"
+#include "../../toolstack/import/template_yaml.h"
+
+namespace testing {
+
+inline std::string env_or(const char *name, const char *fallback) {
+    const char *v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+inline std::string fixture(const std::string &name) { return env_or("CPUCOMPAT_FIXTURES", "tests/fixtures") + "/" + name; }
+
+inline cpucompat::Policy load(const std::string &name, const std::string &sel = "") {
+    return cpucompat::import_policy_file(fixture(name), sel);
+}
+
+// The shared InstLatx64 dumps (../shared/cpuid-dumps) when present; empty on
+// a fresh clone without them, and the tests that need them say so.
+inline std::vector<std::filesystem::path> dumps(const std::string &prefix = "") {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    const std::string dir = env_or("CPUCOMPAT_DUMPS", "../shared/cpuid-dumps");
+    if (!std::filesystem::is_directory(dir, ec)) return out;
+    for (const auto &e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".txt" && e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+inline const cpucompat::TemplateLibrary &baselines() {
+    static const cpucompat::TemplateLibrary lib = cpucompat::load_template_library(cpucompat::default_data_dir());
+    return lib;
+}
+
+inline cpucompat::FeatureId id(const char *name) {
+    const cpucompat::FeatureInfo *f = cpucompat::Catalogue::get().find(name);
+    if (!f) throw std::runtime_error(std::string("test names an unknown feature: ") + name);
+    return f->id;
+}
+
+inline bool has(const cpucompat::Policy &p, const char *name) { return p.features.test(id(name)); }
+
+inline std::vector<std::string> names(const cpucompat::Featureset &fs) { return cpucompat::Catalogue::get().names(fs); }
+
+}  // namespace testing
