@@ -103,6 +103,7 @@ FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_OBJ     := $(patsubst %.cpp,$(BUILD)/fuzz/%.o,$(CORE_SRC))
+.SECONDARY: $(FUZZ_OBJ)
 
 $(BUILD)/fuzz/%.o: %.cpp $(GEN_HDRS)
 	@mkdir -p $(@D)
@@ -130,7 +131,7 @@ $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/l
 	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS) -lbenchmark -lpthread
 
 bench: $(BUILD)/rel/bench
-	$(BUILD)/rel/bench --benchmark_counters_tabular=true
+	CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/rel/bench
 
 # --- install -----------------------------------------------------------------
 install: all

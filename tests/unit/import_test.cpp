@@ -160,3 +160,15 @@ TEST_CASE("every shared real dump imports") {
         CHECK(p.max_extd_leaf >= 0x80000008u);
     }
 }
+
+TEST_CASE("deeply nested JSON and YAML fail cleanly instead of exhausting the stack") {
+    const std::string deep_yaml = "vendor: " + std::string(200000, '[');
+    const std::string deep_json = [] {
+        std::string s;
+        for (int i = 0; i < 100000; ++i) s += "{\"a\":";
+        s += "1";
+        return s + std::string(100000, '}');
+    }();
+    CHECK_THROWS_AS(import_policy({"deep.yaml", deep_yaml}), Error);
+    CHECK_THROWS_AS(import_policy({"deep.json", deep_json}), Error);
+}

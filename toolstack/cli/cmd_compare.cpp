@@ -23,8 +23,8 @@ Runner add_compare(CLI::App &app, const GlobalOptions &g) {
         // held to the max one. Other formats hold just one.
         const Policy host = import_policy(host_in, o->host_policy);
         const CompareResult r = compare(guest, host);
-        if (g.json) std::cout << compare_json(r).dump(2) << "\n";
-        else print_compare(std::cout, r);
+        if (g.json) std::cout << compare_json(r, guest, host).dump(2) << "\n";
+        else print_compare(std::cout, r, guest, host);
         return r.compatible() ? 0 : 1;
     };
 }

@@ -58,13 +58,13 @@ void print_policy(std::ostream &os, const std::string &title, const Policy &p) {
     os << "\n";
 }
 
-void print_compare(std::ostream &os, const CompareResult &r) {
+void print_compare(std::ostream &os, const CompareResult &r, const Policy &guest, const Policy &host) {
     if (r.compatible()) {
         os << "compatible: the guest policy runs on this host\n";
         return;
     }
     os << "incompatible:\n";
-    if (r.vendor_mismatch) os << "  vendor: guest is " << r.guest_vendor << ", host is " << r.host_vendor << " (live migration impossible)\n";
+    if (r.vendor_mismatch) os << "  vendor: guest is " << guest.vendor_id << ", host is " << host.vendor_id << " (live migration impossible)\n";
     for (FeatureId id : r.missing) {
         const FeatureInfo *f = Catalogue::get().by_id(id);
         os << "  missing feature " << f->name << " (word " << f->word() << " bit " << f->bit() << ", " << feature_location(*f) << ")\n";
@@ -73,12 +73,12 @@ void print_compare(std::ostream &os, const CompareResult &r) {
         os << "  limit " << l.what << ": guest " << hex(l.guest) << " > host " << hex(l.host) << "\n";
 }
 
-nlohmann::ordered_json compare_json(const CompareResult &r) {
+nlohmann::ordered_json compare_json(const CompareResult &r, const Policy &guest, const Policy &host) {
     nlohmann::ordered_json j;
     j["compatible"] = r.compatible();
     j["vendor_mismatch"] = r.vendor_mismatch;
-    j["guest_vendor"] = r.guest_vendor;
-    j["host_vendor"] = r.host_vendor;
+    j["guest_vendor"] = guest.vendor_id;
+    j["host_vendor"] = host.vendor_id;
     j["missing"] = nlohmann::ordered_json::array();
     j["missing_detail"] = nlohmann::ordered_json::array();
     for (FeatureId id : r.missing) {

@@ -18,7 +18,7 @@ std::string feature_location(const FeatureInfo &f);
 nlohmann::ordered_json feature_json(const FeatureInfo &f);
 
 void print_policy(std::ostream &os, const std::string &title, const Policy &p);
-void print_compare(std::ostream &os, const CompareResult &r);
-nlohmann::ordered_json compare_json(const CompareResult &r);
+void print_compare(std::ostream &os, const CompareResult &r, const Policy &guest, const Policy &host);
+nlohmann::ordered_json compare_json(const CompareResult &r, const Policy &guest, const Policy &host);
 
 }  // namespace cpucompat

@@ -6,8 +6,6 @@ namespace cpucompat {
 
 CompareResult compare(const Policy &guest, const Policy &host) {
     CompareResult r;
-    r.guest_vendor = guest.vendor_id;
-    r.host_vendor = host.vendor_id;
     r.vendor_mismatch = guest.vendor_id != host.vendor_id;
     const Featureset missing = guest.features.minus(host.features);
     if (!missing.empty())

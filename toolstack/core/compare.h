@@ -16,9 +16,9 @@ struct LimitExceeded {
     uint32_t guest, host;
 };
 
+// Only the differences: who the vendors are is in the policies compared.
 struct CompareResult {
     bool vendor_mismatch = false;
-    std::string guest_vendor, host_vendor;
     std::vector<FeatureId> missing;  // in guest, not in host
     std::vector<LimitExceeded> limits;
     bool compatible() const { return !vendor_mismatch && missing.empty() && limits.empty(); }
