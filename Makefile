@@ -121,10 +121,13 @@ fuzz-check: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	    || { tail -40 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
 	  grep -h '^#.*DONE' $(BUILD)/fuzz/fuzz_$$t.log | tail -1; done
 
-check: unit-check fuzz-check
-	@if [ -f tests/lab/Makefile.inc ]; then $(MAKE) --no-print-directory lab-check; fi
+# deps first, in its own make: the rules below read what it installs.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory unit-check fuzz-check
+	@$(MAKE) --no-print-directory lab-check
 
--include tests/lab/Makefile.inc
+include tests/lab/Makefile.inc
 
 # --- benchmarks --------------------------------------------------------------
 $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
@@ -142,7 +145,7 @@ install: all
 
 # --- Debian packages ---------------------------------------------------------
 DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
-             libcli11-dev nlohmann-json3-dev catch2 libboost-test-dev libbenchmark-dev
+             libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev
 deps:
 	@missing=$$(for p in $(DEB_BUILD) $(DEB_LAB); do \
 	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \

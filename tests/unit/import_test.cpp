@@ -60,6 +60,22 @@ TEST_CASE("importers decode vendor, signature, limits and features") {
     }
 }
 
+TEST_CASE("xen-cpuid -p of real Xen 4.17 hosts in the lab (QEMU EPYC and Skylake-Server)") {
+    // Captured from the lab's dom0s; the Intel host has no HVM under TCG, so
+    // its HVM policies are empty sections.
+    const Policy amd_max = load("xen-cpuid-p-qemu-epyc.txt", "max");
+    CHECK(amd_max.vendor_id == "AuthenticAMD");
+    CHECK(amd_max.max_leaf == 0xd);
+    CHECK(has(amd_max, "svm"));  // HVM Max offers nested SVM
+    const Policy intel_max = load("xen-cpuid-p-qemu-skylake.txt", "max");
+    CHECK(intel_max.vendor_id == "GenuineIntel");
+    CHECK(has(intel_max, "sse4-2"));
+    CHECK_FALSE(has(intel_max, "vmx"));
+    CHECK(load("xen-cpuid-p-qemu-skylake.txt", "pv-max").same_guest_view(intel_max));
+    CHECK_THROWS_WITH(load("xen-cpuid-p-qemu-skylake.txt", "hvm-max"),
+                      Catch::EndsWith("policy \"HVM Max\" is empty: Xen offers no such guests on that host"));
+}
+
 TEST_CASE("cpuid -r output of this machine's own CPU") {
     const Policy p = load("cpuid-r-this-machine.txt");
     CHECK(p.vendor_id == "GenuineIntel");

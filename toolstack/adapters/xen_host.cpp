@@ -76,7 +76,12 @@ Policy read_system_policy(SystemPolicy which) {
     if (!pol.p) throw Error("out of memory");
     if (xc_cpu_policy_get_system(h.xch, static_cast<unsigned>(which), pol.p))
         throw Error(std::string("cannot read Xen's ") + system_policy_name(which) + " policy: " + std::strerror(errno));
-    return serialise(h.xch, pol.p);
+    try {
+        return serialise(h.xch, pol.p);
+    } catch (const Error &) {
+        // Xen hands out an all-zero policy for guest types it cannot run.
+        throw Error(std::string("Xen's ") + system_policy_name(which) + " policy is empty: this host offers no such guests");
+    }
 }
 
 Policy read_domain_policy(uint32_t domid) {

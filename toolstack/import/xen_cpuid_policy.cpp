@@ -62,7 +62,10 @@ std::vector<NamedPolicy> parse_xen_cpuid_policies(const InputText &in) {
     if (sections.empty()) throw Error(in.name, 0, "no \"<name> policy:\" section in xen-cpuid -p output");
     std::vector<NamedPolicy> out;
     for (auto &s : sections) {
-        if (s.leaves.empty()) throw Error(in.name, s.line, "policy \"" + s.name + "\" has no CPUID leaves");
+        if (s.leaves.empty()) {
+            out.push_back({s.name, {}, true});
+            continue;
+        }
         try {
             out.push_back({s.name, policy_from_leaves(std::move(s.leaves), std::move(s.msrs))});
         } catch (const Error &e) {
@@ -76,13 +79,19 @@ const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std:
     if (fold(selector) == "max") {
         for (const char *pref : {"hvm-max", "pv-max"})
             for (const auto &p : all)
-                if (fold(p.name) == pref) return p;
+                if (fold(p.name) == pref && !p.empty) return p;
         return select_policy(all, "", file);
     }
     const std::string want = fold(selector.empty() ? "Host" : selector);
+    for (const auto &p : all) {
+        if (fold(p.name) != want) continue;
+        if (!p.empty) return p;
+        if (!selector.empty())
+            throw Error(file, 0, "policy \"" + p.name + "\" is empty: Xen offers no such guests on that host");
+    }
     for (const auto &p : all)
-        if (fold(p.name) == want) return p;
-    if (selector.empty()) return all.front();
+        if (selector.empty() && !p.empty) return p;
+    if (selector.empty()) throw Error(file, 0, "every policy in the xen-cpuid output is empty");
     std::string names;
     for (const auto &p : all) names += (names.empty() ? "" : ", ") + fold(p.name);
     throw Error(file, 0, "no policy \"" + selector + "\" in xen-cpuid output; it has: " + names);

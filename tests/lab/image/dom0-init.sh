@@ -1,0 +1,56 @@
+#!/bin/sh
+# /init of a lab dom0. Kernel command line:
+#   labname=NAME           this host's name
+#   labhosts=n1@ip1,...    names of the peers, for /etc/hosts
+#   lablinks=mac@ip/len,.. addresses of the host-to-host links, by NIC MAC
+# The control NIC (user-mode, MAC 52:54:00:00:00:xx) gets 10.0.2.15; the
+# runner reaches dropbear on it through QEMU's loopback port forward.
+# Prints "LAB-READY" on the console once xl and ssh work.
+export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mkdir -p /run/xen /run/xenstored /var/log/xen/console
+say() { echo "LAB: $*"; }
+
+name=dom0; hosts=; links=
+for a in $(cat /proc/cmdline); do
+    case $a in
+    labname=*) name=${a#labname=} ;;
+    labhosts=*) hosts=${a#labhosts=} ;;
+    lablinks=*) links=${a#lablinks=} ;;
+    esac
+done
+hostname "$name"
+
+for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || say "insmod $m failed"; done
+mount -t xenfs xenfs /proc/xen || say "mount xenfs failed"
+
+XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xen/xenstored.pid || say "xenstored failed"
+i=0; while [ ! -f /run/xen/xenstored.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+xen-init-dom0 || say "xen-init-dom0 failed"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || say "xenconsoled failed"
+
+# Networking: NICs are found by MAC, not by probe order.
+ifconfig lo 127.0.0.1 up
+printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" > /etc/hosts
+for ifc in /sys/class/net/*; do
+    dev=${ifc##*/}
+    mac=$(cat "$ifc/address")
+    case $mac in 52:54:00:00:00:*) ifconfig "$dev" 10.0.2.15 netmask 255.255.255.0 up ;; esac
+    for l in $(echo "$links" | tr ',' ' '); do
+        [ "${l%@*}" = "$mac" ] || continue
+        addr=${l#*@}
+        ip addr add "$addr" dev "$dev" && ip link set "$dev" up
+    done
+done
+for h in $(echo "$hosts" | tr ',' ' '); do echo "${h#*@} ${h%@*}" >> /etc/hosts; done
+say "addresses: $(ip -o -4 addr show | awk '{printf "%s=%s ", $2, $4}')"
+
+dropbear -r /etc/dropbear/dropbear_ed25519_host_key -p 22 -s -E 2>/var/log/dropbear.log || say "dropbear failed"
+if xl info >/dev/null 2>&1; then say "xl info ok"; else say "xl info failed"; fi
+echo "LAB-READY $name"
+# Stay up: the lab stops this host by killing QEMU (or `lab exec NAME poweroff -f`).
+while true; do sleep 3600; done

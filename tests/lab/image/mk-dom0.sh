@@ -1,0 +1,78 @@
+#!/bin/bash
+# Builds the lab's dom0 initramfs from Debian's packages and this project's
+# freshly built artefacts: busybox, Xen 4.17 userspace (xl, xenstored,
+# xenconsoled, xen-cpuid, libxl-save-helper...) with its library closure,
+# the Xen and NIC kernel modules, dropbear (ssh server and client) with the
+# lab-only keys, the guest kernel and initramfs, and `make install` of the
+# project (cpucompat, its baselines and man pages).
+# Usage: mk-dom0.sh OUT.cpio.gz KVER GUEST.cpio.gz KEYDIR PROJECT_DIR
+set -euo pipefail
+out=${1:?} kver=${2:?} guest=${3:?} keys=${4:?} project=${5:?}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+xb=/usr/lib/xen-4.17/bin
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,$xb,guest}
+ln -s ../run "$root/var/run"
+
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"; done
+
+xen_bins="xl xenstored xen-cpuid xenconsoled xenconsole libxl-save-helper xen-init-dom0 xenstore-control"
+for b in $xen_bins; do cp -a "$xb/$b" "$root$xb/"; ln -sf "$xb/$b" "$root/usr/sbin/$b"; done
+for b in xenstore xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm xenstore-exists xenstore-chmod; do
+    cp -a "/usr/bin/$b" "$root/usr/bin/"
+done
+cp /usr/sbin/dropbear "$root/usr/sbin/"
+cp /usr/bin/dbclient "$root/usr/bin/"
+
+# The project, installed as an admin would.
+make -s -C "$project" install DESTDIR="$root" PREFIX=/usr/local >/dev/null
+
+# Libraries: the ldd closure of everything above, plus the loader.
+elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/dbclient $root/usr/local/bin/cpucompat"
+for l in $(for e in $elfs; do ldd "$e"; done | awk '/=>/ {print $3}' | sort -u) /lib/x86_64-linux-gnu/libgcc_s.so.1; do
+    cp "$(readlink -f "$l")" "$root/lib/x86_64-linux-gnu/$(basename "$l")"
+done
+cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$root/lib64/ld-linux-x86-64.so.2"
+
+# Kernel modules, in load order: Xen's, then virtio-pci and virtio-net for
+# the lab's NICs.
+mods=/lib/modules/$kver/kernel/drivers
+: > "$root/lib/modules/order"
+for m in xen/xen-privcmd.ko xen/xenfs/xenfs.ko xen/xen-evtchn.ko xen/xen-gntdev.ko xen/xen-gntalloc.ko; do
+    cp "$mods/$m" "$root/lib/modules/"
+    basename "$m" >> "$root/lib/modules/order"
+done
+for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" --show-depends virtio_net) |
+           awk '/^insmod/ && !seen[$2]++ {print $2}'); do
+    cp "$m" "$root/lib/modules/"
+    basename "$m" >> "$root/lib/modules/order"
+done
+
+# Accounts and ssh: root logs in with the lab-only key; dom0s reach each
+# other with the same key (dropbear's client behind an `ssh` wrapper, which
+# is what xl migrate runs).
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
+printf 'root:x:0:\n' > "$root/etc/group"
+printf '/bin/sh\n' > "$root/etc/shells"
+cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
+cp "$keys/id_dropbear" "$root/root/.ssh/id_dropbear"
+cp "$keys/id.pub" "$root/root/.ssh/authorized_keys"
+chmod 700 "$root/root/.ssh"; chmod 600 "$root/root/.ssh/"*
+cat > "$root/usr/bin/ssh" <<'EOS'
+#!/bin/sh
+# Lab ssh: dropbear's client with the lab key; host keys are lab-only.
+exec dbclient -y -i /root/.ssh/id_dropbear "$@"
+EOS
+chmod 755 "$root/usr/bin/ssh"
+
+cp /etc/xen/xl.conf "$root/etc/xen/xl.conf"
+printf 'autoballoon="off"\nlockfile="/var/lock/xl"\n' >> "$root/etc/xen/xl.conf"
+
+cp "/boot/vmlinuz-$kver" "$root/guest/vmlinuz"
+cp "$guest" "$root/guest/initrd.cpio.gz"
+install -m 0755 "$here/dom0-init.sh" "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+mv "$out.tmp" "$out"
