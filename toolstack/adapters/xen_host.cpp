@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../core/error.h"
+#include "../core/text.h"
 #include "xen_headers.h"
 
 namespace cpucompat {
@@ -44,12 +45,6 @@ Policy serialise(xc_interface *xch, xc_cpu_policy_t *pol) {
     return policy_from_leaves(std::move(l), std::move(m));
 }
 
-std::string fold(const std::string &s) {
-    std::string out;
-    for (char c : s) out += (c == ' ' || c == '_') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 }  // namespace
 
 const char *system_policy_name(SystemPolicy p) {
@@ -66,7 +61,7 @@ const char *system_policy_name(SystemPolicy p) {
 
 SystemPolicy parse_system_policy(const std::string &name) {
     for (unsigned i = 0; i <= 5; ++i)
-        if (fold(name) == fold(system_policy_name(static_cast<SystemPolicy>(i)))) return static_cast<SystemPolicy>(i);
+        if (fold_name(name) == fold_name(system_policy_name(static_cast<SystemPolicy>(i)))) return static_cast<SystemPolicy>(i);
     throw Error("unknown system policy \"" + name + "\"; expected raw, host, pv-max, hvm-max, pv-default or hvm-default");
 }
 

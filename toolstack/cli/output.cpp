@@ -1,16 +1,10 @@
 #include "output.h"
 
+#include "../core/text.h"
+
 #include <cstdio>
 
 namespace cpucompat {
-
-namespace {
-std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%x", v);
-    return b;
-}
-}  // namespace
 
 std::string feature_location(const FeatureInfo &f) {
     const WordInfo &w = Catalogue::get().words().at(f.word());

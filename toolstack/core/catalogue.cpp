@@ -1,5 +1,7 @@
 #include "catalogue.h"
 
+#include "text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -43,22 +45,12 @@ Catalogue::Catalogue()
         if (f.guest_default()) guest_default_.set(f.id);
 }
 
-namespace {
-// Folds case and treats '_' and '-' alike, so "SSE4_1", "sse4_1" and
-// "sse4-1" are one name.
-std::string fold(std::string_view s) {
-    std::string out;
-    for (char c : s) out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-}  // namespace
-
 const FeatureInfo *Catalogue::find(std::string_view name) const {
-    const std::string key = fold(name);
+    const std::string key = fold_name(name);
     for (const auto &f : features_)
         if (key == f.name) return &f;
     for (const auto &f : features_)
-        if (*f.xen_cpuid && key == fold(f.xen_cpuid)) return &f;
+        if (*f.xen_cpuid && key == fold_name(f.xen_cpuid)) return &f;
     return nullptr;
 }
 

@@ -9,7 +9,6 @@ namespace cpucompat {
 namespace {
 const std::regex kLeafRe(R"(^\s*0x([0-9a-fA-F]{8}) 0x([0-9a-fA-F]{2,8}): eax=0x([0-9a-fA-F]{8}) ebx=0x([0-9a-fA-F]{8}) ecx=0x([0-9a-fA-F]{8}) edx=0x([0-9a-fA-F]{8})\s*$)");
 const std::regex kCpuRe(R"(^CPU( [0-9]+)?:\s*$)");
-uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::stoul(m.str(), nullptr, 16)); }
 }  // namespace
 
 bool looks_like_cpuid_tool(const std::string &text) {

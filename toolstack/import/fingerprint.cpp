@@ -7,16 +7,11 @@
 
 #include "../core/catalogue.h"
 #include "../core/error.h"
+#include "../core/text.h"
 
 namespace cpucompat {
 
 namespace {
-
-std::string hex(uint64_t v, int digits) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%0*llx", digits, static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // A source-independent view of one document node, so JSON and YAML share
 // one reader with one set of checks and messages.

@@ -31,12 +31,13 @@ InputText read_input_file(const std::string &path) {
         if (!f) throw Error(path, 0, std::string("cannot open: ") + std::strerror(errno));
         is = &f;
     }
-    // Read at most one byte past the limit, so a huge file is refused
-    // without being loaded whole.
-    in.text.resize(kMaxInputBytes + 1);
-    is->read(in.text.data(), static_cast<std::streamsize>(in.text.size()));
+    // Read in chunks, at most one byte past the limit, so a huge file is
+    // refused without being loaded whole (and a small one costs no more
+    // than its size).
+    char chunk[1 << 16];
+    while (in.text.size() <= kMaxInputBytes && is->read(chunk, sizeof chunk).gcount() > 0)
+        in.text.append(chunk, static_cast<std::size_t>(is->gcount()));
     if (is->bad()) throw Error(path, 0, "read error");
-    in.text.resize(static_cast<std::size_t>(is->gcount()));
     check_input_text(in);
     return in;
 }

@@ -21,7 +21,6 @@ bool has_subleaves(uint32_t leaf) {
     return s.count(leaf) != 0;
 }
 
-uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::stoul(m.str(), nullptr, 16)); }
 
 }  // namespace
 

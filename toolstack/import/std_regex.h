@@ -12,3 +12,11 @@
 #else
 #include <regex>
 #endif
+
+#include <cstdint>
+#include <string>
+
+namespace cpucompat {
+// A submatch that the pattern already limits to 1-8 hex digits.
+inline uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::stoul(m.str(), nullptr, 16)); }
+}  // namespace cpucompat

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "../core/catalogue.h"
+#include "../core/text.h"
 #include "line_reader.h"
 
 #ifndef CPUCOMPAT_DATADIR
@@ -84,11 +85,6 @@ CpuTemplate parse_template_yaml(const InputText &in) {
 }
 
 std::string template_to_yaml(const CpuTemplate &t) {
-    auto hex = [](uint32_t v) {
-        char b[16];
-        std::snprintf(b, sizeof b, "0x%x", v);
-        return std::string(b);
-    };
     YAML::Emitter e;
     e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << t.name;
     if (!t.description.empty()) e << YAML::Key << "description" << YAML::Value << t.description;

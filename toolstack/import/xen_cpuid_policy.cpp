@@ -3,6 +3,7 @@
 #include <cctype>
 #include "std_regex.h"
 
+#include "../core/text.h"
 #include "line_reader.h"
 
 namespace cpucompat {
@@ -13,13 +14,6 @@ const std::regex kSectionRe(R"(^(.+) policy: ([0-9]+) leaves, ([0-9]+) MSRs$)");
 const std::regex kLeafRe(R"(^\s*([0-9a-fA-F]{8}):([0-9a-fA-F]{8}) -> ([0-9a-fA-F]{8}):([0-9a-fA-F]{8}):([0-9a-fA-F]{8}):([0-9a-fA-F]{8})\s*$)");
 const std::regex kMsrRe(R"(^\s*([0-9a-fA-F]{8}) -> ([0-9a-fA-F]{16})\s*$)");
 
-uint32_t hex32(const std::ssub_match &m) { return static_cast<uint32_t>(std::stoul(m.str(), nullptr, 16)); }
-
-std::string fold(const std::string &s) {
-    std::string out;
-    for (char c : s) out += (c == ' ' || c == '_') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 struct Section {
     std::string name;
@@ -76,15 +70,15 @@ std::vector<NamedPolicy> parse_xen_cpuid_policies(const InputText &in) {
 }
 
 const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std::string &selector, const std::string &file) {
-    if (fold(selector) == "max") {
+    if (fold_name(selector) == "max") {
         for (const char *pref : {"hvm-max", "pv-max"})
             for (const auto &p : all)
-                if (fold(p.name) == pref && !p.empty) return p;
+                if (fold_name(p.name) == pref && !p.empty) return p;
         return select_policy(all, "", file);
     }
-    const std::string want = fold(selector.empty() ? "Host" : selector);
+    const std::string want = fold_name(selector.empty() ? "Host" : selector);
     for (const auto &p : all) {
-        if (fold(p.name) != want) continue;
+        if (fold_name(p.name) != want) continue;
         if (!p.empty) return p;
         if (!selector.empty())
             throw Error(file, 0, "policy \"" + p.name + "\" is empty: Xen offers no such guests on that host");
@@ -93,7 +87,7 @@ const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std:
         if (selector.empty() && !p.empty) return p;
     if (selector.empty()) throw Error(file, 0, "every policy in the xen-cpuid output is empty");
     std::string names;
-    for (const auto &p : all) names += (names.empty() ? "" : ", ") + fold(p.name);
+    for (const auto &p : all) names += (names.empty() ? "" : ", ") + fold_name(p.name);
     throw Error(file, 0, "no policy \"" + selector + "\" in xen-cpuid output; it has: " + names);
 }
 

@@ -5,8 +5,15 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 echo "GUEST-HELLO uptime $(cut -d' ' -f1 /proc/uptime)"
-echo "GUEST-VENDOR $(grep -m1 ^vendor_id /proc/cpuinfo | sed 's/.*: //')"
-echo "GUEST-FLAGS $(grep -m1 ^flags /proc/cpuinfo | sed 's/.*: //')"
+# One copy of /proc/cpuinfo, read whole: piping the live file through
+# several tools gave empty lines now and then.
+cat /proc/cpuinfo > /cpuinfo
+while IFS= read -r line; do
+    case $line in
+    vendor_id*) echo "GUEST-VENDOR ${line#*: }" ;;
+    flags*) echo "GUEST-FLAGS ${line#*: }"; break ;;
+    esac
+done < /cpuinfo
 i=0
 while true; do
     i=$((i + 1))

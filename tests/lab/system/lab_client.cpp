@@ -1,0 +1,131 @@
+#include "lab_client.h"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+extern char **environ;
+
+namespace lab {
+
+namespace {
+
+std::string repo() {
+    const char *r = std::getenv("LAB_REPO");
+    return r && *r ? r : ".";
+}
+
+std::string slurp_fd(int fd) {
+    std::string s;
+    char buf[65536];
+    lseek(fd, 0, SEEK_SET);
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<size_t>(n));
+    return s;
+}
+
+// Shell-quotes one word for the remote shell.
+std::string quote(const std::string &s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+}  // namespace
+
+Result run(const std::vector<std::string> &argv) {
+    char out_t[] = "/tmp/lab-outXXXXXX", err_t[] = "/tmp/lab-errXXXXXX";
+    const int out = mkstemp(out_t), err = mkstemp(err_t);
+    unlink(out_t);
+    unlink(err_t);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out, 1);
+    posix_spawn_file_actions_adddup2(&fa, err, 2);
+    std::vector<std::string> args = argv;
+    std::vector<char *> cargv;
+    for (auto &a : args) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    pid_t pid;
+    int status = -1;
+    Result r;
+    if (posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), environ) == 0 && waitpid(pid, &status, 0) == pid)
+        r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    posix_spawn_file_actions_destroy(&fa);
+    r.out = slurp_fd(out);
+    r.err = slurp_fd(err);
+    close(out);
+    close(err);
+    return r;
+}
+
+Result exec(const std::string &host, const std::string &cmd) {
+    return run({repo() + "/tests/lab/lab", "exec", host, cmd});
+}
+
+std::string must(const std::string &host, const std::string &cmd) {
+    const Result r = exec(host, cmd);
+    BOOST_REQUIRE_MESSAGE(r.status == 0, host << "$ " << cmd << "\n  exit " << r.status << "\n  stdout: " << r.out << "\n  stderr: " << r.err);
+    return r.out;
+}
+
+void up(const std::vector<std::string> &specs) {
+    std::vector<std::string> argv{repo() + "/tests/lab/lab", "up"};
+    argv.insert(argv.end(), specs.begin(), specs.end());
+    const Result r = run(argv);
+    if (r.status != 0) throw std::runtime_error("lab up failed:\n" + r.err);
+    BOOST_TEST_MESSAGE(r.err);
+}
+
+void down() { run({repo() + "/tests/lab/lab", "down"}); }
+
+std::string wait_console(const std::string &host, const std::string &guest, const std::string &prefix, int seconds) {
+    // One ssh session that waits in dom0: a key exchange per poll costs
+    // seconds of emulated CPU under TCG.
+    const std::string log = "/var/log/xen/console/guest-" + guest + ".log";
+    const std::string pat = quote("^" + prefix);
+    const Result r = exec(host, "i=0; while [ $i -lt " + std::to_string(seconds) + " ]; do l=$(grep -a " + pat + " " + log +
+                                    " 2>/dev/null | tail -n 1); [ -n \"$l\" ] && { echo \"$l\"; exit 0; }; sleep 1; i=$((i + 1)); done; exit 1");
+    if (r.status != 0) return "";
+    return r.out.substr(0, r.out.find_last_not_of("\r\n") + 1);
+}
+
+int last_tick(const std::string &host, const std::string &guest) {
+    const Result r = exec(host, "grep -a '^GUEST-TICK' /var/log/xen/console/guest-" + guest + ".log 2>/dev/null | tail -n 1");
+    int n = 0;
+    std::sscanf(r.out.c_str(), "GUEST-TICK %d", &n);
+    return n;
+}
+
+std::string guest_config(const std::string &name, const std::string &type, int memory_mb, const std::string &cpuid_value) {
+    std::ostringstream c;
+    c << "name = \"" << name << "\"\n"
+      << "type = \"" << type << "\"\n"
+      << "kernel = \"/guest/vmlinuz\"\n"
+      << "ramdisk = \"/guest/initrd.cpio.gz\"\n"
+      << "extra = \"console=hvc0 quiet\"\n"
+      << "memory = " << memory_mb << "\n"
+      << "vcpus = 1\n"
+      << "on_crash = \"preserve\"\n";
+    if (!cpuid_value.empty()) c << "cpuid = " << cpuid_value << "\n";
+    return c.str();
+}
+
+void put_file(const std::string &host, const std::string &path, const std::string &text) {
+    must(host, "printf '%s' " + quote(text) + " > " + quote(path));
+}
+
+std::string records_dir() {
+    const std::string d = repo() + "/build/lab/records";
+    run({"mkdir", "-p", d});
+    return d;
+}
+
+}  // namespace lab

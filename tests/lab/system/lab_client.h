@@ -1,0 +1,40 @@
+// The system tests' handle on the lab: runs tests/lab/lab (the same command
+// people use) and gives back exit status and output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lab {
+
+struct Result {
+    int status = -1;
+    std::string out, err;
+};
+
+// Runs argv (no shell) with stdin from /dev/null; stdout and stderr captured.
+Result run(const std::vector<std::string> &argv);
+
+// `lab exec HOST CMD`: CMD is one shell command line in HOST's dom0.
+Result exec(const std::string &host, const std::string &cmd);
+// The same, failing the current test (with the output) unless it exits 0.
+std::string must(const std::string &host, const std::string &cmd);
+
+void up(const std::vector<std::string> &specs);  // throws on failure
+void down();
+
+// Waits until the console log of guest `guest` on `host` has a line starting
+// with `prefix`; returns the last such line ("" on timeout).
+std::string wait_console(const std::string &host, const std::string &guest, const std::string &prefix, int seconds);
+// The number N of the last "GUEST-TICK N" of `guest` on `host` (0 if none).
+int last_tick(const std::string &host, const std::string &guest);
+
+// An xl config for the lab guest; cpuid_value is the value after "cpuid=".
+std::string guest_config(const std::string &name, const std::string &type, int memory_mb, const std::string &cpuid_value);
+// Writes `text` to `path` in the host's dom0.
+void put_file(const std::string &host, const std::string &path, const std::string &text);
+
+// Where records of observed behaviour go (build/lab/records).
+std::string records_dir();
+
+}  // namespace lab
