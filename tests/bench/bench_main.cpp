@@ -2,6 +2,7 @@
 //   compare       vs  a plain AND-NOT over the featureset words (goal: within 3x)
 //   level of 1000 vs  a plain AND over 1000 featuresets (goal: under 1 ms)
 //   normalize     (vendor mode, template lookup included)
+//   import        a small InstLatx64 fixture vs reading its bytes (fread)
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -69,11 +70,30 @@ void BM_normalize_vendor(benchmark::State &s) {
     for (auto _ : s) benchmark::DoNotOptimize(normalize(host(), m, lib));
 }
 
+void BM_import_floor(benchmark::State &s) {
+    const std::string path = fixture("instlat-milan.txt");
+    std::string buf;
+    for (auto _ : s) {
+        FILE *f = std::fopen(path.c_str(), "rb");
+        char chunk[1 << 16];
+        buf.clear();
+        for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) buf.append(chunk, n);
+        std::fclose(f);
+        benchmark::DoNotOptimize(buf.data());
+    }
+}
+void BM_import(benchmark::State &s) {
+    const std::string path = fixture("instlat-milan.txt");
+    for (auto _ : s) benchmark::DoNotOptimize(import_policy_file(path));
+}
+
 BENCHMARK(BM_compare_floor);
 BENCHMARK(BM_compare);
 BENCHMARK(BM_level1000_floor)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_level1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_normalize_vendor)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_import_floor)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_import)->Unit(benchmark::kMicrosecond);
 
 // Collects per-iteration real time (ns) so the summary can print ratios.
 class Summary : public benchmark::ConsoleReporter {
@@ -98,5 +118,7 @@ int main(int argc, char **argv) {
     std::printf("%-22s %11.1f us %11.1f us %8.2f   under 1000 us\n", "level of 1000", ns["BM_level1000"] / 1e3,
                 ns["BM_level1000_floor"] / 1e3, ns["BM_level1000"] / ns["BM_level1000_floor"]);
     std::printf("%-22s %11.1f us %14s %8s\n", "normalize (vendor)", ns["BM_normalize_vendor"] / 1e3, "-", "-");
+    std::printf("%-22s %11.1f us %11.1f us %8.2f   (floor: reading the file's bytes)\n", "import (InstLatx64)",
+                ns["BM_import"] / 1e3, ns["BM_import_floor"] / 1e3, ns["BM_import"] / ns["BM_import_floor"]);
     return 0;
 }

@@ -122,6 +122,13 @@ TEST_CASE("cpucompat normalize: JSON, --xl, and below-floor verdicts") {
     CHECK_THAT(pol["features"].get<std::vector<std::string>>(), !Catch::VectorContains(std::string("avx")));
     CHECK_THAT(pol["features"].get<std::vector<std::string>>(), Catch::VectorContains(std::string("sse2")));
 
+    const Run pv = cli({"normalize", "--json", "--guest-type", "pv", "--policy", "pv-default", "--mode", "level:x86-64-v2",
+                        fx("xen-cpuid-p-qemu-epyc.txt")});
+    CHECK(pv.status == 0);
+    CHECK(cli({"normalize", "--guest-type", "hvm", "--policy", "pv-default", "--mode", "level:x86-64-v2",
+               fx("xen-cpuid-p-qemu-epyc.txt")}).status == 1);
+    CHECK(cli({"normalize", "--guest-type", "pvh", "--mode", "off", fx("instlat-milan.txt")}).status == 2);
+
     const Run xl = cli({"normalize", "--xl", "--mode", "off", fx("instlat-milan.txt")});
     CHECK(xl.status == 0);
     CHECK(xl.out == "cpuid=\"host\"\n");

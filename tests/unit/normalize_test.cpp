@@ -193,3 +193,31 @@ TEST_CASE("vendor mode is identical across every real same-vendor dump at or abo
         }
     }
 }
+
+TEST_CASE("a PV host policy is not asked for HVM-only features") {
+    // Xen's PV Default policy of the lab's QEMU EPYC host: no vme, pse,
+    // mtrr, pge, pse36 (HVM-only, attribute S).
+    const Policy pv = load("xen-cpuid-p-qemu-epyc.txt", "pv-default");
+    CHECK_FALSE(has(pv, "pse"));
+    for (const char *mode : {"level:x86-64-v2", "level:x86-64-v1"}) {
+        INFO(mode);
+        const Policy p = normalize(pv, parse_mode(mode), testing::baselines(), {}, GuestType::pv);
+        CHECK(has(p, "sse4-2"));
+        CHECK_FALSE(has(p, "pse"));
+        try {
+            normalize(pv, parse_mode(mode), testing::baselines(), {}, GuestType::hvm);
+            FAIL("an HVM guest's requirements were met by a PV policy");
+        } catch (const BelowFloorError &e) {
+            CHECK_THAT(e.what(), Catch::Contains("vme") && Catch::Contains("pse36"));
+        }
+    }
+}
+
+TEST_CASE("what a toolstack controls, and what Xen owns") {
+    const Featureset &c = Catalogue::get().toolstack_controlled();
+    for (const char *f : {"avx", "sse4-2", "xop", "vmx", "pse"}) CHECK(c.test(testing::id(f)));
+    for (const char *f : {"rsba", "apic", "osxsave", "hypervisor", "rtm", "monitor", "ds"}) CHECK_FALSE(c.test(testing::id(f)));
+    const Featureset &h = Catalogue::get().hvm_only();
+    for (const char *f : {"vme", "pse", "mtrr", "pcid", "vmx", "svm"}) CHECK(h.test(testing::id(f)));
+    for (const char *f : {"sse2", "avx", "fpu"}) CHECK_FALSE(h.test(testing::id(f)));
+}

@@ -85,7 +85,7 @@ Runner add_level(CLI::App &app, const GlobalOptions &g) {
 }
 
 Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
-    struct Opts { std::string mode, file, policy = "max"; std::vector<std::string> pool; bool xl = false; };
+    struct Opts { std::string mode, file, policy = "max", guest_type = "hvm"; std::vector<std::string> pool; bool xl = false; };
     auto o = std::make_shared<Opts>();
     auto *c = app.add_subcommand("normalize", "The domain policy a cpu_compat mode gives on a host");
     c->add_option("--mode", o->mode, "off, vendor, level:NAME, hyperv-r2, pool or file:PATH")->required();
@@ -93,7 +93,11 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--pool", o->pool, "with --mode pool: every pool host's policy (repeat the option)");
     c->add_option("--policy", o->policy, "which policy of xen-cpuid -p files (default max)")->capture_default_str();
     c->add_flag("--xl", o->xl, "print the cpuid= line for xl.cfg instead");
+    c->add_option("--guest-type", o->guest_type, "pv or hvm (PVH is hvm): a PV guest is not asked for HVM-only features")
+        ->check(CLI::IsMember({"pv", "hvm"}))
+        ->capture_default_str();
     return [o, &g] {
+        const GuestType guest = o->guest_type == "pv" ? GuestType::pv : GuestType::hvm;
         const Mode mode = parse_mode(o->mode);
         const Policy host = import_policy_file(o->file, o->policy);
         TemplateLibrary lib;
@@ -102,7 +106,7 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
         if (mode.kind == Mode::Kind::pool && o->pool.empty()) throw Error("--mode pool needs --pool FILE for every pool host");
         Policy out;
         try {
-            out = normalize(host, mode, lib, import_all(o->pool, o->policy));
+            out = normalize(host, mode, lib, import_all(o->pool, o->policy), guest);
         } catch (const BelowFloorError &e) {
             if (g.json) {
                 nlohmann::ordered_json j{{"error", e.what()}, {"below_floor", true}, {"missing", nlohmann::ordered_json::array()}};

@@ -36,13 +36,18 @@ Catalogue::Catalogue()
     std::sort(deps_.begin(), deps_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::sort(features_.begin(), features_.end(), [](const FeatureInfo &a, const FeatureInfo &b) { return a.id < b.id; });
     for (const auto &f : features_) known_.set(f.id);
-    // syscall: Intel reports SYSCALL in 0x80000001.EDX only to 64-bit code,
-    // so dumps taken by 32-bit tools lack it on CPUs that have it.
-    for (const char *n : {"apic", "htt", "x2apic", "cmp-legacy", "osxsave", "ospke", "hypervisor", "syscall"})
+    // syscall and sep depend on the CPU mode as much as on the CPU: Intel
+    // reports SYSCALL in 0x80000001.EDX only to 64-bit code (dumps taken by
+    // 32-bit tools lack it), and AMD has no SYSENTER in long mode (Xen's PV
+    // policies on AMD hosts lack sep).
+    for (const char *n : {"apic", "htt", "x2apic", "cmp-legacy", "osxsave", "ospke", "hypervisor", "syscall", "sep"})
         if (const FeatureInfo *f = find(n)) state_.set(f->id);
     guest_default_ = state_;
-    for (const auto &f : features_)
+    for (const auto &f : features_) {
         if (f.guest_default()) guest_default_.set(f.id);
+        if (f.guest_capable() && !f.has_attr('A') && !f.has_attr('a')) hvm_only_.set(f.id);
+        if (f.guest_capable() && !f.special() && !state_.test(f.id)) controlled_.set(f.id);
+    }
 }
 
 const FeatureInfo *Catalogue::find(std::string_view name) const {

@@ -73,7 +73,7 @@ public:
     Featureset with_attr(char c) const;
     // Bits that describe the platform, the guest OS or the topology rather
     // than a CPU capability (apic, htt, x2apic, cmp-legacy, osxsave, ospke,
-    // hypervisor, and syscall, which Intel shows to 64-bit code only). Xen
+    // hypervisor, and syscall and sep, which depend on the CPU mode). Xen
     // recomputes them for every guest, so normalization passes them through
     // and to_xl never writes them.
     const Featureset &state_bits() const { return state_; }
@@ -82,6 +82,14 @@ public:
     // Features Xen gives a guest by default (upper-case A/S/H) plus the
     // state bits: a host policy seen through this is what plain xl offers.
     const Featureset &guest_default_view() const { return guest_default_; }
+    // Features only HVM guests can have (attributes S/s/H/h, no A/a): Xen's
+    // PV policies never contain them.
+    const Featureset &hvm_only() const { return hvm_only_; }
+    // What a toolstack's cpuid= really decides: features Xen can give a
+    // guest, minus the state bits and the '!' bits, which the header says
+    // Xen "may override toolstack settings completely". A policy read back
+    // from Xen is checked against the requested one on these.
+    const Featureset &toolstack_controlled() const { return controlled_; }
 
 private:
     Catalogue();
@@ -91,6 +99,8 @@ private:
     Featureset known_;
     Featureset state_;
     Featureset guest_default_;
+    Featureset hvm_only_;
+    Featureset controlled_;
 };
 
 }  // namespace cpucompat

@@ -6,7 +6,7 @@
 
 namespace cpucompat {
 
-Policy apply_template(const Policy &host, const CpuTemplate &t) {
+Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest) {
     if (!t.vendor_id.empty() && t.vendor_id != host.vendor_id)
         throw Error("template \"" + t.name + "\" is for " + t.vendor_id + " CPUs; this host is " + host.vendor_id);
     Policy out;
@@ -16,7 +16,8 @@ Policy apply_template(const Policy &host, const CpuTemplate &t) {
     out.stepping = host.stepping;
     out.features = host.features & Catalogue::get().guest_default_view();
     if (t.require) {
-        const Featureset missing = t.require->minus(host.features).minus(Catalogue::get().state_bits());
+        const Featureset require = guest == GuestType::pv ? t.require->minus(Catalogue::get().hvm_only()) : *t.require;
+        const Featureset missing = require.minus(host.features).minus(Catalogue::get().state_bits());
         if (!missing.empty()) {
             std::vector<FeatureId> ids;
             std::string names;
@@ -27,7 +28,7 @@ Policy apply_template(const Policy &host, const CpuTemplate &t) {
                 }
             throw BelowFloorError("host is below the floor of \"" + t.name + "\": it lacks " + names, std::move(ids));
         }
-        out.features = *t.require;
+        out.features = require;
     }
     const Catalogue &cat = Catalogue::get();
     out.features = cat.close_under_deps(out.features.minus(t.hide).minus(cat.state_bits()) | (host.features & cat.state_bits()));

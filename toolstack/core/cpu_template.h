@@ -36,6 +36,11 @@ struct CpuTemplate {
 // `file:PATH` templates, the core only looks names up.
 using TemplateLibrary = std::map<std::string, CpuTemplate>;
 
+// The kind of guest a policy is for. A PV guest never has HVM-only features
+// (Catalogue::hvm_only()), so a template's `require` asks none of them of a
+// PV host policy.
+enum class GuestType { hvm, pv };
+
 // The host lacks features the template requires.
 class BelowFloorError : public Error {
 public:
@@ -52,6 +57,6 @@ private:
 // under Xen's dependencies, with the host's state bits passed through
 // (Catalogue::state_bits()); limits capped. Throws BelowFloorError naming
 // every missing feature, or Error on a vendor mismatch.
-Policy apply_template(const Policy &host, const CpuTemplate &t);
+Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest = GuestType::hvm);
 
 }  // namespace cpucompat

@@ -39,8 +39,9 @@ std::string template_key(const Mode &mode, const std::string &vendor_id) {
     return "";
 }
 
-Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &lib, const std::vector<Policy> &pool) {
-    if (mode.kind == Mode::Kind::off) return apply_template(host, CpuTemplate{"off", "", "", "", {}, {}, {}, {}, {}});
+Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &lib, const std::vector<Policy> &pool,
+                 GuestType guest) {
+    if (mode.kind == Mode::Kind::off) return apply_template(host, CpuTemplate{"off", "", "", "", {}, {}, {}, {}, {}}, guest);
     if (mode.kind == Mode::Kind::pool) {
         if (pool.empty()) throw Error("mode pool needs the pool's host policies");
         const Policy lvl = level(pool);
@@ -51,7 +52,7 @@ Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &li
         t.max_leaf = lvl.max_leaf;
         t.max_extd_leaf = lvl.max_extd_leaf;
         t.max_subleaf7 = lvl.max_subleaf7;
-        return apply_template(host, t);
+        return apply_template(host, t, guest);
     }
     const std::string key = template_key(mode, host.vendor_id);
     auto it = lib.find(key);
@@ -64,7 +65,7 @@ Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &li
                 names += (names.empty() ? "" : ", ") + name;
         throw Error("unknown level \"" + mode.arg + "\"; known levels: " + names);
     }
-    return apply_template(host, it->second);
+    return apply_template(host, it->second, guest);
 }
 
 }  // namespace cpucompat

@@ -30,6 +30,8 @@ Mode parse_mode(const std::string &text);
 std::string template_key(const Mode &mode, const std::string &vendor_id);
 
 // pool: the host policies of the pool (used by Mode::Kind::pool only).
-Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &lib, const std::vector<Policy> &pool = {});
+// guest: the kind of domain (a PV host policy lacks HVM-only features).
+Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &lib, const std::vector<Policy> &pool = {},
+                 GuestType guest = GuestType::hvm);
 
 }  // namespace cpucompat
