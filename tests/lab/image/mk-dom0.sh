@@ -3,7 +3,8 @@
 # freshly built artefacts: busybox, Xen 4.17 userspace (xl, xenstored,
 # xenconsoled, xen-cpuid, libxl-save-helper...) with its library closure,
 # the Xen and NIC kernel modules, dropbear (ssh server and client) with the
-# lab-only keys, the guest kernel and initramfs, and `make install` of the
+# lab-only keys, OpenSSH's client (dropbear's dbclient dies with "Bad
+# buf_incrlen" on xl migrate's stream), the guest kernel and initramfs, and `make install` of the
 # project (cpucompat, its baselines and man pages).
 # Usage: mk-dom0.sh OUT.cpio.gz KVER GUEST.cpio.gz KEYDIR PROJECT_DIR
 set -euo pipefail
@@ -24,13 +25,13 @@ for b in xenstore xenstore-read xenstore-write xenstore-ls xenstore-list xenstor
     cp -a "/usr/bin/$b" "$root/usr/bin/"
 done
 cp /usr/sbin/dropbear "$root/usr/sbin/"
-cp /usr/bin/dbclient "$root/usr/bin/"
+cp /usr/bin/ssh "$root/usr/bin/ssh"
 
 # The project, installed as an admin would.
 make -s -C "$project" install DESTDIR="$root" PREFIX=/usr/local >/dev/null
 
 # Libraries: the ldd closure of everything above, plus the loader.
-elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/dbclient $root/usr/local/bin/cpucompat"
+elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh $root/usr/local/bin/cpucompat"
 for l in $(for e in $elfs; do ldd "$e"; done | awk '/=>/ {print $3}' | sort -u) /lib/x86_64-linux-gnu/libgcc_s.so.1; do
     cp "$(readlink -f "$l")" "$root/lib/x86_64-linux-gnu/$(basename "$l")"
 done
@@ -50,23 +51,19 @@ for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" 
     basename "$m" >> "$root/lib/modules/order"
 done
 
-# Accounts and ssh: root logs in with the lab-only key; dom0s reach each
-# other with the same key (dropbear's client behind an `ssh` wrapper, which
-# is what xl migrate runs).
+# Accounts and ssh: root logs in with the lab-only key (dropbear serves);
+# dom0s reach each other with the same key through OpenSSH's client, which
+# is what xl migrate runs.
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
 printf 'root:x:0:\n' > "$root/etc/group"
 printf '/bin/sh\n' > "$root/etc/shells"
 cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
-cp "$keys/id_dropbear" "$root/root/.ssh/id_dropbear"
+cp "$keys/id_openssh" "$root/root/.ssh/id_lab"
 cp "$keys/id.pub" "$root/root/.ssh/authorized_keys"
+# Host keys are lab-only and shared by every dom0: nothing to check.
+printf 'Host *\n  IdentityFile /root/.ssh/id_lab\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > "$root/root/.ssh/config"
 chmod 700 "$root/root/.ssh"; chmod 600 "$root/root/.ssh/"*
-cat > "$root/usr/bin/ssh" <<'EOS'
-#!/bin/sh
-# Lab ssh: dropbear's client with the lab key; host keys are lab-only.
-exec dbclient -y -i /root/.ssh/id_dropbear "$@"
-EOS
-chmod 755 "$root/usr/bin/ssh"
 
 cp /etc/xen/xl.conf "$root/etc/xen/xl.conf"
 printf 'autoballoon="off"\nlockfile="/var/lock/xl"\n' >> "$root/etc/xen/xl.conf"

@@ -114,6 +114,9 @@ BOOST_AUTO_TEST_CASE(save_restore_across_hosts, *utf::timeout(900)) {
     create("a", "sr", "pv", 128, "");
     lab::must("a", "xl save sr /tmp/sr.save");
     lab::must("a", "cat /tmp/sr.save | ssh c 'cat > /tmp/sr.save' && cat /tmp/sr.save | ssh b 'cat > /tmp/sr.save'");
+    const std::string sum = lab::must("a", "sha256sum < /tmp/sr.save");
+    BOOST_REQUIRE_EQUAL(lab::must("c", "sha256sum < /tmp/sr.save"), sum);  // the copy arrived intact
+    BOOST_REQUIRE_EQUAL(lab::must("b", "sha256sum < /tmp/sr.save"), sum);
 
     lab::must("c", "xl restore /tmp/sr.save");
     const int before = lab::last_tick("c", "sr");
@@ -130,12 +133,16 @@ BOOST_AUTO_TEST_CASE(save_restore_across_hosts, *utf::timeout(900)) {
     lab::exec("a", "rm -f /tmp/sr.save");
 }
 
-// Live migration of a PVH guest between the AMD hosts over ssh; the guest's
-// heartbeat goes on on the receiver. rdtscp=0: QEMU's SVM mishandles it.
+// Live migration of a PVH guest between the AMD hosts; the guest's heartbeat
+// goes on on the receiver. rdtscp=0: QEMU's SVM mishandles it. The stream
+// goes over nc (xl's own -s "" form): through the dom0s' dropbear ssh server
+// it arrives corrupted ("Unknown type ... for pfn"), see the README.
 BOOST_AUTO_TEST_CASE(live_migration_pvh_between_amd_hosts, *utf::timeout(900)) {
     create("a", "mig", "pvh", 96, "\"host,rdtscp=0\"");  // a PVH kernel needs more than 64 MiB
+    lab::must("c", "printf '#!/bin/sh\\nexec xl migrate-receive\\n' > /tmp/mr && chmod +x /tmp/mr && "
+                   "(nc -l -p 5000 -e /tmp/mr > /tmp/mr.log 2>&1 &)");
     const int on_sender = lab::last_tick("a", "mig");
-    lab::must("a", "xl migrate mig c");
+    lab::must("a", "xl migrate -s '' mig 'nc c 5000'");
     BOOST_TEST(lab::exec("a", "xl domid mig").status != 0);  // gone from the sender
     lab::must("c", "xl domid mig");
     const std::string tick = lab::wait_console("c", "mig", "GUEST-TICK", 60);
