@@ -117,6 +117,7 @@ fuzz-check: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 	  echo "fuzz $$t ($(FUZZ_SECONDS)s)"; \
 	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
 	    $(BUILD)/fuzz/corpus-$$t tests/fixtures > $(BUILD)/fuzz/fuzz_$$t.log 2>&1 \
 	    || { tail -40 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
 	  grep -h '^#.*DONE' $(BUILD)/fuzz/fuzz_$$t.log | tail -1; done
@@ -124,6 +125,7 @@ fuzz-check: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 # deps first, in its own make: the rules below read what it installs.
 check:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory -j$$(nproc) $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS)) $(BUILD)/bin/cpucompat
 	@$(MAKE) --no-print-directory unit-check fuzz-check
 	@$(MAKE) --no-print-directory lab-check
 

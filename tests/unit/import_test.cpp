@@ -125,6 +125,10 @@ TEST_CASE("bad inputs give one clear error naming the file and line") {
     }
 }
 
+TEST_CASE("a JSON number too large for a double is an error, not a crash (found by the fuzzer)") {
+    CHECK_THROWS_WITH(import_policy({"big.json", "{\"vendor\": 56e6547}"}), Catch::StartsWith("big.json: invalid JSON: ") && Catch::Contains("number overflow"));
+}
+
 TEST_CASE("a huge input or a huge line is refused before parsing") {
     InputText big{"big.txt", std::string(kMaxInputBytes + 1, 'a')};
     CHECK_THROWS_WITH(import_policy(big), Catch::Contains("big.txt: file is larger than 64 MiB"));

@@ -239,6 +239,8 @@ Policy parse_fingerprint_json(const InputText &in) {
         j = nlohmann::json::parse(in.text);
     } catch (const nlohmann::json::parse_error &e) {
         throw Error(in.name, line_of_offset(in.text, e.byte), std::string("invalid JSON: ") + e.what());
+    } catch (const nlohmann::json::exception &e) {  // e.g. out_of_range: a number too large for a double
+        throw Error(in.name, 0, std::string("invalid JSON: ") + e.what());
     }
     return policy_from_json(j, in.name);
 }
