@@ -83,9 +83,11 @@ const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std:
         if (!selector.empty())
             throw Error(file, 0, "policy \"" + p.name + "\" is empty: Xen offers no such guests on that host");
     }
-    for (const auto &p : all)
-        if (selector.empty() && !p.empty) return p;
-    if (selector.empty()) throw Error(file, 0, "every policy in the xen-cpuid output is empty");
+    if (selector.empty()) {  // no Host section: the first one that is not empty
+        for (const auto &p : all)
+            if (!p.empty) return p;
+        throw Error(file, 0, "every policy in the xen-cpuid output is empty");
+    }
     std::string names;
     for (const auto &p : all) names += (names.empty() ? "" : ", ") + fold_name(p.name);
     throw Error(file, 0, "no policy \"" + selector + "\" in xen-cpuid output; it has: " + names);
