@@ -53,4 +53,20 @@ inline bool has(const cpucompat::Policy &p, const char *name) { return p.feature
 
 inline std::vector<std::string> names(const cpucompat::Featureset &fs) { return cpucompat::Catalogue::get().names(fs); }
 
+// The head of an `xl save` image (tools/xl/xl_saverestore.c) holding this
+// JSON domain config, followed by `tail` (where the memory image would be).
+inline std::string save_image(const std::string &config_json, const std::string &tail = "LibxlFmt...") {
+    std::string b("Xen saved domain, xl format\n \0 \r", 32);
+    auto u32 = [&b](uint32_t v) { b.append(reinterpret_cast<const char *>(&v), 4); };
+    const uint32_t len = static_cast<uint32_t>(config_json.size() + 1);
+    u32(0x01020304);
+    u32(1u | 2u);  // stream v2, JSON
+    u32(0);
+    u32(4 + len);
+    u32(len);
+    b += config_json;
+    b += '\0';
+    return b + tail;
+}
+
 }  // namespace testing

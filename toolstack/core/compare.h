@@ -26,4 +26,25 @@ struct CompareResult {
 
 CompareResult compare(const Policy &guest, const Policy &host);
 
+// One line for logs and refusals: "vendor AuthenticAMD, host GenuineIntel;
+// missing: avx2 bmi2; max_leaf 0x10 > 0xd". "compatible" when it is.
+std::string summary(const CompareResult &r, const Policy &guest, const Policy &host);
+
+// Can a domain created with `recorded` (a cpucompat record's policy) be
+// restored on a host whose max policy is `host_max`? Only the features a
+// toolstack decides count: Xen recomputes the state and '!' bits itself.
+CompareResult restore_verdict(const Policy &recorded, const Policy &host_max);
+
+// Did Xen give a new domain what was asked? The toolstack-controlled
+// features must be equal; limits may be lower (Xen trims empty leaves), not
+// higher.
+struct AppliedDiff {
+    bool vendor_differs = false;
+    std::vector<FeatureId> missing, extra;  // vs. the request
+    std::vector<LimitExceeded> limits;      // `guest` = applied, `host` = requested
+    bool ok() const { return !vendor_differs && missing.empty() && extra.empty() && limits.empty(); }
+    std::string summary() const;
+};
+AppliedDiff check_applied(const Policy &requested, const Policy &applied);
+
 }  // namespace cpucompat

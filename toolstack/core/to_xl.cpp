@@ -18,10 +18,6 @@ std::string XlCpuid::config_value() const {
     return "[" + out + "]";
 }
 
-namespace {
-
-// What the policy asks of one feature Xen can give: 'x' leave to Xen's
-// default, '0' remove, '1' opt in.
 char feature_request(const FeatureInfo &f, const Policy &policy, const Policy &host) {
     if (!f.guest_capable() || Catalogue::get().state_bits().test(f.id)) return 'x';  // Xen decides these
     // Xen's default is the host's default-on features; write only the
@@ -30,12 +26,14 @@ char feature_request(const FeatureInfo &f, const Policy &policy, const Policy &h
     return f.guest_default() ? 'x' : '1';
 }
 
-std::string bits32(uint32_t v) {
+std::string filter_bits(uint32_t v) {
     std::string s(32, '0');
     for (int i = 0; i < 32; ++i)
         if (v >> i & 1u) s[31 - i] = '1';
     return s;
 }
+
+namespace {
 
 XlCpuid string_form(const Policy &policy, const Policy &host) {
     XlCpuid x;
@@ -63,9 +61,9 @@ XlCpuid xend_form(const Policy &policy, const Policy &host) {
         }
         if (touched) entries[{w.leaf, w.subleaf}][w.reg] = bits;
     }
-    if (policy.max_leaf < host.max_leaf) entries[{0, kNoSubleaf}]["eax"] = bits32(policy.max_leaf);
-    if (policy.max_subleaf7 < host.max_subleaf7) entries[{7, 0}]["eax"] = bits32(policy.max_subleaf7);
-    if (policy.max_extd_leaf < host.max_extd_leaf) entries[{kExtdBase, kNoSubleaf}]["eax"] = bits32(policy.max_extd_leaf);
+    if (policy.max_leaf < host.max_leaf) entries[{0, kNoSubleaf}]["eax"] = filter_bits(policy.max_leaf);
+    if (policy.max_subleaf7 < host.max_subleaf7) entries[{7, 0}]["eax"] = filter_bits(policy.max_subleaf7);
+    if (policy.max_extd_leaf < host.max_extd_leaf) entries[{kExtdBase, kNoSubleaf}]["eax"] = filter_bits(policy.max_extd_leaf);
     XlCpuid x;
     x.form = XlCpuid::Form::xend_list;
     for (const auto &[key, regs] : entries) {

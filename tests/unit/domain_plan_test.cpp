@@ -1,0 +1,186 @@
+// What the plugin decides for a domain: mode choice, merging the domain's
+// own cpuid= with a normalized policy (checked by libxl's real parsers),
+// records, and the restore verdict.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "../../toolstack/adapters/libxl_cpuid.h"
+#include "../../toolstack/adapters/xen_headers.h"
+#include "../../toolstack/core/compare.h"
+#include "../../toolstack/core/domain_policy.h"
+#include "../../toolstack/core/error.h"
+#include "../../toolstack/core/mode_choice.h"
+#include "../../toolstack/import/domain_record.h"
+#include "../../toolstack/import/host_config.h"
+#include "helpers.h"
+
+using namespace cpucompat;
+using testing::load;
+
+namespace {
+
+// A libxl cpuid list filled by libxl's own parser, as xl fills it from cpuid=.
+struct List {
+    LibxlCpuidList l = nullptr;
+    explicit List(const std::vector<std::string> &items) {
+        for (const auto &i : items) {
+            const int rc = i.find(':') != std::string::npos ? libxl_cpuid_parse_config_xend(&l, i.c_str())
+                                                             : libxl_cpuid_parse_config(&l, i.c_str());
+            if (rc) throw std::runtime_error("test's cpuid item rejected by libxl: " + i);
+        }
+    }
+    ~List() { libxl_cpuid_dispose(&l); }
+};
+
+Policy amd_host() { return load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-default"); }
+
+DomainPlan plan(const std::string &mode, const CpuidFilters &user, const Policy &host) {
+    return plan_domain_policy(parse_mode(mode), host, user, GuestType::pv, testing::baselines());
+}
+
+}  // namespace
+
+TEST_CASE("which cpu_compat a domain gets: first source that names one") {
+    struct Row { ModeSources s; const char *mode, *source; };
+    const std::vector<Row> rows = {
+        {{}, "off", "the default (off)"},
+        {{std::nullopt, std::nullopt, std::nullopt, "vendor"}, "vendor", "/etc/xen/cpucompat.yaml"},
+        {{std::nullopt, std::nullopt, "level:zen2", "vendor"}, "level:zen2", "/etc/xen/xl.conf"},
+        {{std::nullopt, "hyperv-r2", "level:zen2", "vendor"}, "hyperv-r2", "the domain's cpucompat record"},
+        {{"off", "hyperv-r2", "level:zen2", "vendor"}, "off", "the domain's config"},
+    };
+    for (const auto &r : rows) {
+        const ModeChoice c = choose_mode(r.s);
+        CHECK(c.mode.to_string() == r.mode);
+        CHECK(c.source == r.source);
+    }
+    CHECK_THROWS_WITH(choose_mode({std::nullopt, std::nullopt, "fast", std::nullopt}),
+                      Catch::StartsWith("/etc/xen/xl.conf: cpu_compat: invalid cpu_compat mode \"fast\""));
+}
+
+TEST_CASE("/etc/xen/cpucompat.yaml") {
+    CHECK(parse_host_config({"c.yaml", "default: level:x86-64-v2\n"}).default_mode == std::optional<std::string>("level:x86-64-v2"));
+    CHECK_FALSE(parse_host_config({"c.yaml", ""}).default_mode);
+    CHECK_FALSE(parse_host_config({"c.yaml", "# nothing set\n"}).default_mode);
+    CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: vendor\npool: x\n"}), "c.yaml:2: unknown key \"pool\" (known: default)");
+    CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: [a, b]\n"}), Catch::StartsWith("c.yaml:1: default: expected a mode"));
+    CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: {\n"}), Catch::StartsWith("c.yaml:"));
+}
+
+TEST_CASE("merging cpuid= with the mode: explicit zeros stay, hidden ones are refused") {
+    const Policy host = amd_host();
+    struct Row {
+        std::vector<std::string> user;
+        const char *mode;
+        std::vector<const char *> shown, hidden;
+    };
+    const std::vector<Row> rows = {
+        {{}, "level:x86-64-v2", {"sse4-2", "popcnt"}, {"avx", "avx2", "aesni"}},
+        {{"popcnt=0"}, "level:x86-64-v2", {"sse4-2"}, {"popcnt", "avx"}},
+        {{"sse4_2=0"}, "hyperv-r2", {"sse3"}, {"sse4-2", "ssse3"}},
+        {{"avx=1", "aes=1"}, "off", {"avx", "aesni"}, {}},
+        {{"avx2=0"}, "off", {"avx", "fma"}, {"avx2"}},
+    };
+    for (const auto &r : rows) {
+        std::string what;
+        for (const auto &u : r.user) what += u + " ";
+        INFO("cpuid=" << what << "mode " << r.mode);
+        List user(r.user);
+        const DomainPlan p = plan(r.mode, read_cpuid_filters(user.l), host);
+        for (const char *f : r.shown) CHECK(p.cpuid.expected.features.test(testing::id(f)));
+        for (const char *f : r.hidden) CHECK_FALSE(p.cpuid.expected.features.test(testing::id(f)));
+
+        // Applied to the user's list by libxl's parser, the list then holds
+        // every explicit zero of the user and the mode's requests.
+        apply_merged_cpuid(user.l, p.cpuid);
+        const CpuidFilters after = read_cpuid_filters(user.l);
+        for (const char *f : r.hidden) {
+            const FeatureInfo *fi = Catalogue::get().by_id(testing::id(f));
+            if (host.features.test(fi->id) && fi->guest_default()) CHECK(after.feature_char(fi->id) == '0');
+        }
+    }
+    List asks({"avx=1", "sha=1", "sse4_2=1"});
+    CHECK_THROWS_WITH(plan("level:x86-64-v2", read_cpuid_filters(asks.l), host),
+                      "cpuid= asks for feature(s) that cpu_compat hides: avx sha (remove them from cpuid=, or choose a mode that has them)");
+}
+
+TEST_CASE("merge keeps the user's own fields and lowers limits the user left alone") {
+    const Policy host = amd_host();
+    List user({"family=0x17", "maxleaf=7"});
+    const DomainPlan p = plan("level:x86-64-v2", read_cpuid_filters(user.l), host);
+    apply_merged_cpuid(user.l, p.cpuid);
+    const CpuidFilters after = read_cpuid_filters(user.l);
+    // maxleaf stays the user's 7, not the template's cap.
+    CHECK(after.cpuid.at({0, kNoSubleaf, 0}) == filter_bits(7));
+    // family 0x17 = base 0xf + ext 0x8: libxl's own encoding survives.
+    CHECK(after.cpuid.at({1, kNoSubleaf, 0}).substr(4, 8) == "00001000");
+    if (p.cpuid.expected.max_extd_leaf < host.max_extd_leaf)
+        CHECK(after.cpuid.at({kExtdBase, kNoSubleaf, 0}) == filter_bits(p.cpuid.expected.max_extd_leaf));
+}
+
+TEST_CASE("a rejected merge leaves the domain's list as it was") {
+    List user({"avx=0"});
+    MergedCpuid bad;
+    bad.xend_items = {"0x1:ecx=" + std::string(32, '0'), "0x7,0:ebx=tooshort"};
+    CHECK_THROWS_WITH(apply_merged_cpuid(user.l, bad), Catch::StartsWith("libxl rejects cpuid entry \"0x7,0:ebx=tooshort\""));
+    CHECK(read_cpuid_filters(user.l).cpuid.at({1, kNoSubleaf, 2}) == "xxx0xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+}
+
+TEST_CASE("records: round trip, and a hand-edited record is refused") {
+    DomainRecord r{"level:x86-64-v2", "x86-64-v2", "xen1", "2026-11-22T06:00:00Z", GuestType::pv,
+                   plan("level:x86-64-v2", {}, amd_host()).cpuid.expected};
+    const std::string j = record_to_json(r);
+    const DomainRecord back = record_from_json(j, "rec");
+    CHECK(back.mode == r.mode);
+    CHECK(back.template_name == r.template_name);
+    CHECK(back.host == r.host);
+    CHECK(back.guest == GuestType::pv);
+    CHECK(back.policy.same_guest_view(r.policy));
+    CHECK(policy_hash(back.policy) == policy_hash(r.policy));
+    std::string edited = j;
+    edited.replace(edited.find("\"sse4-2\""), 8, "\"avx512f\"");
+    CHECK_THROWS_WITH(record_from_json(edited, "rec"), "rec: cpucompat record's hash does not match its policy (edited or damaged)");
+    CHECK_THROWS_WITH(record_from_json("{}", "rec"), "rec: cpucompat record lacks the string \"format\"");
+    CHECK_THROWS_WITH(record_from_json("[", "rec"), Catch::StartsWith("rec: cpucompat record is not JSON"));
+
+    // A record is a xenstore value: it must fit one even for the richest host.
+    DomainRecord rich = r;
+    rich.policy = load("instlat-sapphirerapids.txt");
+    CHECK(record_to_json(rich).size() < 4096);
+}
+
+TEST_CASE("restore verdict: the record's policy against this host's max policy") {
+    const Policy zen3 = load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-max");
+    const Policy zen1 = load("xen-cpuid-p-qemu-epyc.txt", "pv-max");
+    const Policy intel = load("xen-cpuid-p-qemu-skylake.txt", "pv-max");
+    const Policy from_zen3 = plan("off", {}, load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-default")).cpuid.expected;
+    const Policy v2_zen3 = plan("level:x86-64-v2", {}, load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-default")).cpuid.expected;
+
+    CHECK(restore_verdict(from_zen3, zen3).compatible());
+    const CompareResult poorer = restore_verdict(from_zen3, zen1);
+    CHECK_FALSE(poorer.compatible());
+    CHECK_FALSE(poorer.vendor_mismatch);
+    CHECK(summary(poorer, from_zen3, zen1) == "missing: erms");  // QEMU's EPYC lacks ERMS, EPYC-Milan has it
+    CHECK(restore_verdict(v2_zen3, zen1).compatible());  // the point of a level
+    const CompareResult other = restore_verdict(v2_zen3, intel);
+    CHECK(other.vendor_mismatch);
+    CHECK_THAT(summary(other, v2_zen3, intel), Catch::StartsWith("vendor AuthenticAMD, host GenuineIntel"));
+}
+
+TEST_CASE("check_applied: what Xen gave against what was asked") {
+    const Policy want = plan("level:x86-64-v2", {}, amd_host()).cpuid.expected;
+    CHECK(check_applied(want, want).ok());
+    Policy got = want;
+    got.features.set(testing::id("avx"));
+    got.features.clear(testing::id("popcnt"));
+    got.features.set(testing::id("hypervisor"));  // a state bit: Xen's to set
+    const AppliedDiff d = check_applied(want, got);
+    CHECK_FALSE(d.ok());
+    CHECK(d.summary() == "not applied: popcnt; applied but not requested: avx");
+    got = want;
+    got.max_leaf = want.max_leaf - 1;  // Xen may trim
+    CHECK(check_applied(want, got).ok());
+    got.max_leaf = want.max_leaf + 1;
+    CHECK_THAT(check_applied(want, got).summary(), Catch::StartsWith("limits: max_leaf"));
+}
