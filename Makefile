@@ -17,17 +17,20 @@ XEN_CPUID ?= /usr/lib/xen-4.17/bin/xen-cpuid
 FUZZ_SECONDS ?= 10
 
 DATADIR   := $(PREFIX)/share/cpucompat
+LIBDIR    := $(PREFIX)/lib/cpucompat
+PLUGIN    := libxl-cpucompat.so
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\"
+CPPFLAGS  := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\" -DCPUCOMPAT_LIBDIR=\"$(LIBDIR)\"
 STD       := -std=gnu++17
 REL_FLAGS := $(STD) $(WARN) -O2 -g -fPIC
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
-XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog
+XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog -lyajl
 LIBS      := -lyaml-cpp $(XEN_LIBS)
 
 CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp)
-ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp)
+ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp)
+PLUGIN_SRC  := $(wildcard libxl-plugin/*.cpp)
 CLI_SRC     := $(wildcard toolstack/cli/*.cpp)
 UNIT_SRC    := $(wildcard tests/unit/*.cpp)
 GEN_HDRS    := $(BUILD)/gen/catalogue_size.h $(BUILD)/gen/catalogue_table.inc
@@ -38,7 +41,7 @@ test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 .PHONY: all check unit-check fuzz-check lab-check bench install deps clean demo man-check
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/bin/cpucompat $(BUILD)/share/cpucompat man-check
+all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat man-check
 
 # --- the catalogue, generated from the installed Xen -------------------------
 $(BUILD)/gen/xen-cpuid-names.txt:
@@ -74,6 +77,13 @@ $(BUILD)/bin/cpucompat: $(call rel_obj,$(CLI_SRC)) $(BUILD)/rel/libcpucompat.a
 	@mkdir -p $(@D)
 	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS)
 
+# The plugin exports only what it interposes (exports.map); -z defs: every
+# symbol it needs is resolved at link time, not first in a running xl.
+$(BUILD)/lib/cpucompat/$(PLUGIN): $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/libcpucompat.a libxl-plugin/exports.map
+	@mkdir -p $(@D)
+	$(CXX) $(REL_FLAGS) -shared -Wl,-z,defs -Wl,--version-script=libxl-plugin/exports.map \
+	  $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/libcpucompat.a -o $@ $(LIBS) -ldl
+
 # The build tree mirrors the installed layout, so build/bin/cpucompat finds
 # its baselines at ../share/cpucompat like an installed one.
 $(BUILD)/share/cpucompat:
@@ -96,6 +106,7 @@ $(BUILD)/test/cpucompat: $(call test_obj,$(CLI_SRC)) $(BUILD)/test/libcpucompat.
 unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(BUILD)/share/cpucompat
 	CPUCOMPAT_DATADIR=$(CURDIR)/toolstack/data CPUCOMPAT_CLI=$(CURDIR)/$(BUILD)/test/cpucompat \
 	  CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures CPUCOMPAT_DUMPS=$(CURDIR)/../shared/cpuid-dumps \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
 	  $(BUILD)/test/unit-tests
 
 FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml
@@ -140,14 +151,17 @@ bench: $(BUILD)/rel/bench
 
 # --- install -----------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/bin/cpucompat $(DESTDIR)$(PREFIX)/bin/cpucompat
+	install -m 0644 $(BUILD)/lib/cpucompat/$(PLUGIN) $(DESTDIR)$(LIBDIR)/$(PLUGIN)
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 # --- Debian packages ---------------------------------------------------------
 DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
-             libcli11-dev nlohmann-json3-dev catch2 libbenchmark-dev
+             libcli11-dev nlohmann-json3-dev libyajl-dev catch2 libbenchmark-dev
 deps:
 	@missing=$$(for p in $(DEB_BUILD) $(DEB_LAB); do \
 	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \

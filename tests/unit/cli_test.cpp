@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../toolstack/import/domain_record.h"
 #include "helpers.h"
 
 extern char **environ;
@@ -182,4 +183,53 @@ TEST_CASE("cpucompat host outside Xen fails cleanly") {
     }
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("cannot open libxc"));
+}
+
+TEST_CASE("cpucompat check-restore: the plugin's verdict on a save image") {
+    const cpucompat::Policy milan = testing::load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-default");
+    const cpucompat::DomainRecord rec{"off", "", "xen-c", "2026-11-22T06:00:00Z", cpucompat::GuestType::pv, milan};
+    auto image = [](const std::string &name, const nlohmann::json &config) {
+        const std::string path = "/tmp/cpucompat-test-" + name + ".save";
+        std::ofstream(path, std::ios::binary) << testing::save_image(config.dump());
+        return path;
+    };
+    const std::string with = image("rec", {{"c_info", {{"name", "g1"}, {"type", "pv"},
+                                                       {"xsdata", {{cpucompat::kRecordKey, cpucompat::record_to_json(rec)}}}}}});
+    const std::string without = image("norec", {{"c_info", {{"name", "g2"}, {"type", "pv"}}}});
+
+    const Run same = cli({"check-restore", with, "--host", fx("xen-cpuid-p-qemu-epyc-milan.txt")});
+    CHECK(same.status == 0);
+    CHECK_THAT(same.out, Catch::StartsWith("domain g1 (mode off, created on xen-c 2026-11-22T06:00:00Z)\ncompatible"));
+
+    const Run poorer = cli({"--json", "check-restore", with, "--host", fx("xen-cpuid-p-qemu-epyc.txt")});
+    CHECK(poorer.status == 1);
+    const auto j = nlohmann::json::parse(poorer.out);
+    CHECK(j["compatible"] == false);
+    CHECK(j["missing"] == nlohmann::json::array({"erms"}));
+    CHECK(j["domain"] == "g1");
+    CHECK(j["record"]["host"] == "xen-c");
+
+    const Run intel = cli({"check-restore", with, "--host", fx("xen-cpuid-p-qemu-skylake.txt")});
+    CHECK(intel.status == 1);
+    CHECK_THAT(intel.out, Catch::Contains("vendor: guest is AuthenticAMD, host is GenuineIntel"));
+
+    const Run none = cli({"check-restore", without, "--host", fx("xen-cpuid-p-qemu-skylake.txt")});
+    CHECK(none.status == 0);
+    CHECK_THAT(none.out, Catch::Contains("no cpucompat record"));
+
+    const Run bad = cli({"check-restore", fx("instlat-zen1.txt")});
+    CHECK(bad.status == 2);
+    CHECK_THAT(bad.err, Catch::Contains("instlat-zen1.txt: not an xl save image"));
+    std::remove(with.c_str());
+    std::remove(without.c_str());
+}
+
+TEST_CASE("cpucompat create without a config, or without the plugin, exits 2 naming why") {
+    CHECK(cli({"create"}).status == 2);
+    // The test binary has no plugin beside it; CPUCOMPAT_PLUGIN points nowhere.
+    setenv("CPUCOMPAT_PLUGIN", "/nonexistent/libxl-cpucompat.so", 1);
+    const Run r = cli({"create", "/etc/xen/g.cfg"});
+    unsetenv("CPUCOMPAT_PLUGIN");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::StartsWith("cpucompat: /nonexistent/libxl-cpucompat.so: the cpucompat plugin is not installed there"));
 }

@@ -21,5 +21,8 @@ Runner add_features(CLI::App &app, const GlobalOptions &g);
 Runner add_compare(CLI::App &app, const GlobalOptions &g);
 Runner add_level(CLI::App &app, const GlobalOptions &g);
 Runner add_normalize(CLI::App &app, const GlobalOptions &g);
+Runner add_create(CLI::App &app, const GlobalOptions &g);
+Runner add_check_restore(CLI::App &app, const GlobalOptions &g);
+Runner add_publish(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat

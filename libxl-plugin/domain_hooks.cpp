@@ -1,0 +1,253 @@
+#include "domain_hooks.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+
+extern "C" {
+#include <libxlutil.h>
+}
+
+#include "../toolstack/adapters/libxl_cpuid.h"
+#include "../toolstack/adapters/xen_host.h"
+#include "../toolstack/core/compare.h"
+#include "../toolstack/core/domain_policy.h"
+#include "../toolstack/core/mode_choice.h"
+#include "../toolstack/import/domain_record.h"
+#include "../toolstack/import/host_config.h"
+#include "../toolstack/import/template_yaml.h"
+#include "../xenstore/records.h"
+
+namespace cpucompat::plugin {
+
+namespace {
+
+std::mutex g_mutex;
+std::optional<std::string> g_domain_mode;
+
+constexpr const char *kXlConf = "/etc/xen/xl.conf";
+
+void say(const std::string &domain, const std::string &msg) {
+    std::fprintf(stderr, "cpucompat: domain %s: %s\n", domain.c_str(), msg.c_str());
+}
+
+std::string domain_name(const libxl_domain_config *dc) {
+    return dc->c_info.name ? dc->c_info.name : "(unnamed)";
+}
+
+GuestType guest_of(const libxl_domain_config *dc) {
+    return dc->c_info.type == LIBXL_DOMAIN_TYPE_PV ? GuestType::pv : GuestType::hvm;
+}
+
+std::optional<std::string> xsdata_get(const libxl_key_value_list kv, const char *key) {
+    for (int i = 0; kv && kv[i]; i += 2)
+        if (!std::strcmp(kv[i], key)) return kv[i + 1] ? std::optional<std::string>(kv[i + 1]) : std::nullopt;
+    return std::nullopt;
+}
+
+// libxl frees key/value lists with free(), so they are built with malloc.
+void xsdata_set(libxl_key_value_list *kv, const char *key, const std::string &value) {
+    char *v = strdup(value.c_str());
+    if (!v) throw std::bad_alloc();
+    int n = 0;
+    for (; *kv && (*kv)[n]; n += 2)
+        if (!std::strcmp((*kv)[n], key)) {
+            std::free((*kv)[n + 1]);
+            (*kv)[n + 1] = v;
+            return;
+        }
+    char *k = strdup(key);
+    auto **grown = static_cast<char **>(std::realloc(*kv, sizeof(char *) * (n + 3)));
+    if (!k || !grown) {
+        std::free(k);
+        std::free(v);
+        throw std::bad_alloc();
+    }
+    grown[n] = k;
+    grown[n + 1] = v;
+    grown[n + 2] = nullptr;
+    *kv = grown;
+}
+
+std::optional<std::string> xl_conf_mode() {
+    std::error_code ec;
+    if (!std::filesystem::exists(kXlConf, ec)) return std::nullopt;
+    XLU_Config *cfg = xlu_cfg_init(stderr, kXlConf);
+    if (!cfg) throw Error(std::string(kXlConf) + ": cannot read: " + std::strerror(errno));
+    std::optional<std::string> out;
+    const int rc = xlu_cfg_readfile(cfg, kXlConf);
+    const char *v = nullptr;
+    if (!rc && xlu_cfg_get_string(cfg, "cpu_compat", &v, 1) == 0 && v) out = v;
+    xlu_cfg_destroy(cfg);
+    if (rc) throw Error(std::string(kXlConf) + ": cannot parse: " + std::strerror(rc));
+    return out;
+}
+
+std::optional<std::string> host_config_mode() {
+    std::error_code ec;
+    if (!std::filesystem::exists(kHostConfigPath, ec)) return std::nullopt;
+    InputText in{kHostConfigPath, ""};
+    if (std::filesystem::file_size(kHostConfigPath, ec) > 0) in = read_input_file(kHostConfigPath);
+    return parse_host_config(in).default_mode;
+}
+
+ModeChoice mode_for(const libxl_domain_config *dc) {
+    ModeSources s;
+    {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        s.domain_config = g_domain_mode;
+    }
+    if (auto rec = xsdata_get(dc->c_info.xsdata, kRecordKey))
+        s.record = record_from_json(*rec, "the domain's cpucompat record").mode;
+    if (!s.domain_config && !s.record) {
+        s.xl_conf = xl_conf_mode();
+        if (!s.xl_conf) s.host_config = host_config_mode();
+    }
+    return choose_mode(s);
+}
+
+TemplateLibrary library_for(const Mode &mode) {
+    TemplateLibrary lib;
+    if (mode.kind == Mode::Kind::off || mode.kind == Mode::Kind::pool) return lib;
+    lib = load_template_library(default_data_dir());
+    if (mode.kind == Mode::Kind::file) lib["file:" + mode.arg] = parse_template_yaml(read_input_file(mode.arg));
+    return lib;
+}
+
+std::vector<Policy> pool_for(const Mode &mode, const Policy &host) {
+    if (mode.kind != Mode::Kind::pool) return {};
+    XsClient xs;
+    auto level = read_pool(xs, host.vendor_id);
+    if (!level)
+        throw Error(std::string("mode pool: no pool level for ") + vendor_short_name(host.vendor()) +
+                    " hosts in xenstore; publish one with `cpucompat publish --pool FILE...`");
+    return {*level};
+}
+
+std::string hostname() {
+    char buf[256] = {};
+    return gethostname(buf, sizeof buf - 1) == 0 ? buf : "unknown";
+}
+
+std::string utc_now() {
+    char buf[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string uuid_of(const libxl_domain_config *dc) {
+    char buf[LIBXL_UUID_FMTLEN + 1];
+    std::snprintf(buf, sizeof buf, LIBXL_UUID_FMT, LIBXL_UUID_BYTES(dc->c_info.uuid));
+    return buf;
+}
+
+// Mirrors a record into xenstore; the domain does not depend on it, so a
+// failure is a warning.
+void publish_record(const std::string &name, const std::string &uuid, const std::string &record) {
+    try {
+        XsClient xs;
+        write_domain_record(xs, uuid, record);
+    } catch (const std::exception &e) {
+        say(name, std::string("warning: record not written to xenstore: ") + e.what());
+    }
+}
+
+// Everything decided before the real create, so a refusal leaves nothing.
+struct Prepared {
+    bool active = false;
+    Policy expected;
+    std::string record;
+};
+
+Prepared prepare(libxl_domain_config *dc) {
+    Prepared p;
+    const ModeChoice choice = mode_for(dc);
+    if (choice.mode.kind == Mode::Kind::off) return p;
+    const GuestType guest = guest_of(dc);
+    const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
+    const DomainPlan plan = plan_domain_policy(choice.mode, host, read_cpuid_filters(dc->b_info.cpuid), guest,
+                                               library_for(choice.mode), pool_for(choice.mode, host));
+    DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected};
+    p.record = record_to_json(rec);
+    apply_merged_cpuid(dc->b_info.cpuid, plan.cpuid);  // throws before changing anything
+    xsdata_set(&dc->c_info.xsdata, kRecordKey, p.record);
+    p.expected = plan.cpuid.expected;
+    p.active = true;
+    return p;
+}
+
+}  // namespace
+
+void set_domain_config_mode(std::optional<std::string> value) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    g_domain_mode = std::move(value);
+}
+
+int create_new(CreateNewFn real, libxl_ctx *ctx, libxl_domain_config *dc, uint32_t *domid,
+               const libxl_asyncop_how *ao_how, const libxl_asyncprogress_how *aop_console_how) {
+    const std::string name = domain_name(dc);
+    Prepared p;
+    try {
+        p = prepare(dc);
+    } catch (const std::exception &e) {
+        say(name, std::string("not created: ") + e.what());
+        return ERROR_FAIL;
+    }
+    const int rc = real(ctx, dc, domid, ao_how, aop_console_how);
+    // An asynchronous create has not finished here; such callers (not xl)
+    // get the policy requested but not checked (see cpucompat.cfg(5)).
+    if (!p.active || rc || ao_how) return rc;
+    try {
+        const AppliedDiff d = check_applied(p.expected, read_domain_policy(*domid));
+        if (!d.ok()) {
+            libxl_domain_destroy(ctx, *domid, nullptr);
+            say(name, "destroyed: Xen applied another CPU policy than requested: " + d.summary());
+            return ERROR_FAIL;
+        }
+    } catch (const std::exception &e) {
+        libxl_domain_destroy(ctx, *domid, nullptr);
+        say(name, std::string("destroyed: its CPU policy could not be checked: ") + e.what());
+        return ERROR_FAIL;
+    }
+    publish_record(name, uuid_of(dc), p.record);
+    return rc;
+}
+
+int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc, uint32_t *domid, int restore_fd,
+                   int send_back_fd, const libxl_domain_restore_params *params, const libxl_asyncop_how *ao_how,
+                   const libxl_asyncprogress_how *aop_console_how) {
+    const std::string name = domain_name(dc);
+    std::optional<std::string> record;
+    try {
+        record = xsdata_get(dc->c_info.xsdata, kRecordKey);
+        if (!record) {
+            say(name, "warning: no cpucompat record in its config; restoring without a CPU compatibility check");
+        } else {
+            const DomainRecord rec = record_from_json(*record, "the domain's cpucompat record");
+            const Policy host = read_system_policy(rec.guest == GuestType::pv ? SystemPolicy::pv_max : SystemPolicy::hvm_max);
+            const CompareResult r = restore_verdict(rec.policy, host);
+            if (!r.compatible()) {
+                say(name, "refused: this host cannot run its CPU policy (mode " + rec.mode + ", from " + rec.host +
+                              "): " + summary(r, rec.policy, host) + "; nothing was restored, the image is intact");
+                return ERROR_FAIL;
+            }
+        }
+    } catch (const std::exception &e) {
+        say(name, std::string("refused: ") + e.what());
+        return ERROR_FAIL;
+    }
+    const int rc = real(ctx, dc, domid, restore_fd, send_back_fd, params, ao_how, aop_console_how);
+    if (!rc && record) publish_record(name, uuid_of(dc), *record);
+    return rc;
+}
+
+}  // namespace cpucompat::plugin

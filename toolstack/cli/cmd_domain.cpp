@@ -1,0 +1,126 @@
+// Domains: create (xl create with the plugin), check-restore (the plugin's
+// restore verdict as a dry run) and publish (xenstore records).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "../adapters/xen_host.h"
+#include "../core/compare.h"
+#include "../core/level.h"
+#include "../import/fingerprint.h"
+#include "../import/import.h"
+#include "../import/save_image.h"
+#include "../../xenstore/layout.h"
+#include "../../xenstore/records.h"
+#include "commands.h"
+#include "output.h"
+
+namespace cpucompat {
+
+namespace {
+
+// $CPUCOMPAT_PLUGIN, else <exe>/../lib/cpucompat/ (installed layout and
+// build tree alike), else the compiled-in LIBDIR.
+std::string plugin_path() {
+    namespace fs = std::filesystem;
+    if (const char *env = std::getenv("CPUCOMPAT_PLUGIN"); env && *env) return env;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path p = exe.parent_path().parent_path() / "lib" / "cpucompat" / "libxl-cpucompat.so";
+        if (fs::exists(p, ec)) return p.string();
+    }
+    return std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so";
+}
+
+}  // namespace
+
+Runner add_create(CLI::App &app, const GlobalOptions &) {
+    auto args = std::make_shared<std::vector<std::string>>();
+    auto *c = app.add_subcommand("create", "xl create with the cpucompat plugin loaded: CFG [KEY=VALUE...], xl's options pass through");
+    c->prefix_command();
+    c->add_option("ARGS", *args, "xl create's arguments");
+    return [args, c]() -> int {
+        std::vector<std::string> all = *args;
+        for (const auto &r : c->remaining()) all.push_back(r);
+        if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
+        const std::string plugin = plugin_path();
+        if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
+        std::string preload = plugin;
+        if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+        setenv("LD_PRELOAD", preload.c_str(), 1);
+        std::vector<char *> argv{const_cast<char *>("xl"), const_cast<char *>("create")};
+        for (auto &a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::cout.flush();
+        execvp("xl", argv.data());
+        throw Error(std::string("cannot run xl: ") + std::strerror(errno));
+    };
+}
+
+Runner add_check_restore(CLI::App &app, const GlobalOptions &g) {
+    struct Opts { std::string image, host; };
+    auto o = std::make_shared<Opts>();
+    auto *c = app.add_subcommand("check-restore", "Would this host restore the save image? The plugin's verdict, changing nothing");
+    c->add_option("SAVEFILE", o->image, "an xl save image")->required();
+    c->add_option("--host", o->host, "judge against this host policy file instead of the running Xen");
+    return [o, &g] {
+        const nlohmann::json config = read_save_image_config(o->image);
+        const std::string name = config_domain_name(config);
+        const auto rec = config_record(config, o->image);
+        if (!rec) {
+            if (g.json) std::cout << nlohmann::ordered_json{{"domain", name}, {"record", false}, {"compatible", true}}.dump(2) << "\n";
+            else std::cout << "domain " << name << ": no cpucompat record; it would be restored without a CPU compatibility check\n";
+            return 0;
+        }
+        const bool pv = rec->guest == GuestType::pv;
+        const Policy host = o->host.empty() ? read_system_policy(pv ? SystemPolicy::pv_max : SystemPolicy::hvm_max)
+                                            : import_policy_file(o->host, pv ? "pv-max" : "hvm-max");
+        const CompareResult r = restore_verdict(rec->policy, host);
+        if (g.json) {
+            auto j = compare_json(r, rec->policy, host);
+            j["domain"] = name;
+            j["record"] = {{"mode", rec->mode}, {"template", rec->template_name}, {"host", rec->host}, {"time", rec->time}};
+            std::cout << j.dump(2) << "\n";
+        } else {
+            std::cout << "domain " << name << " (mode " << rec->mode << ", created on " << rec->host << " " << rec->time << ")\n";
+            print_compare(std::cout, r, rec->policy, host);
+        }
+        return r.compatible() ? 0 : 1;
+    };
+}
+
+Runner add_publish(CLI::App &app, const GlobalOptions &g) {
+    struct Opts { std::vector<std::string> pool; };
+    auto o = std::make_shared<Opts>();
+    auto *c = app.add_subcommand("publish", "Write this host's fingerprint to xenstore and drop records of gone domains");
+    c->add_option("--pool", o->pool, "also publish the level of these host policy files as the pool level of their vendor");
+    return [o, &g] {
+        XsClient xs;
+        const Policy host = read_system_policy(SystemPolicy::host);
+        publish_host(xs, host);
+        const unsigned dropped = prune_domain_records(xs);
+        nlohmann::ordered_json j{{"host", xs_layout::host()}, {"dropped_domain_records", dropped}};
+        if (!o->pool.empty()) {
+            std::vector<Policy> ps;
+            for (const auto &f : o->pool) ps.push_back(import_policy_file(f, "max"));
+            const Policy lvl = level(ps);
+            publish_pool(xs, lvl);
+            j["pool"] = xs_layout::pool(vendor_short_name(lvl.vendor()));
+        }
+        if (g.json) std::cout << j.dump(2) << "\n";
+        else {
+            std::cout << "published " << xs_layout::host() << "\n";
+            if (j.contains("pool")) std::cout << "published " << j["pool"].get<std::string>() << "\n";
+            std::cout << "dropped " << dropped << " record(s) of domains no longer on this host\n";
+        }
+        return 0;
+    };
+}
+
+}  // namespace cpucompat
