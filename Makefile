@@ -109,7 +109,8 @@ unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(BUILD)/share/cpuc
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
 	  $(BUILD)/test/unit-tests
 
-FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml
+FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml save_image domain_record \
+                host_config
 FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
@@ -146,8 +147,10 @@ include tests/lab/Makefile.inc
 $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
 	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS) -lbenchmark -lpthread
 
-bench: $(BUILD)/rel/bench
+# The host benchmarks, then the plugin's cost in `xl create` on a lab host.
+bench: $(BUILD)/rel/bench lab-images
 	CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/rel/bench
+	tests/lab/bench-create.sh
 
 # --- install -----------------------------------------------------------------
 install: all
@@ -155,6 +158,9 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/bin/cpucompat $(DESTDIR)$(PREFIX)/bin/cpucompat
 	install -m 0644 $(BUILD)/lib/cpucompat/$(PLUGIN) $(DESTDIR)$(LIBDIR)/$(PLUGIN)
+	sed 's|@LIBDIR@|$(LIBDIR)|g' libxl-plugin/xl.in > $(DESTDIR)$(LIBDIR)/xl && chmod 0755 $(DESTDIR)$(LIBDIR)/xl
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' xenstore/cpucompat-publish.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/cpucompat-publish.service
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/

@@ -237,7 +237,8 @@ int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc
             const CompareResult r = restore_verdict(rec.policy, host);
             if (!r.compatible()) {
                 say(name, "refused: this host cannot run its CPU policy (mode " + rec.mode + ", from " + rec.host +
-                              "): " + summary(r, rec.policy, host) + "; nothing was restored, the image is intact");
+                              "): " + summary(r, rec.policy, host) +
+                              "; nothing was restored: the save image, or the sender's domain, is left as it was");
                 return ERROR_FAIL;
             }
         }

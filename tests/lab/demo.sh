@@ -35,7 +35,7 @@ done
 step "A guest on each host with the Hyper-V 2008 R2 compatibility policy"
 for h in a b; do
     in_host "$h" "cpucompat --json host --policy pv-default > /tmp/host.json && cpucompat normalize --xl --guest-type pv --mode hyperv-r2 /tmp/host.json | tee /tmp/cpuid.line"
-    "$lab" exec "$h" 'printf "name=\"demo\"\ntype=\"pv\"\nkernel=\"/guest/vmlinuz\"\nramdisk=\"/guest/initrd.cpio.gz\"\nextra=\"console=hvc0 quiet\"\nmemory=128\n%s\n" "$(cat /tmp/cpuid.line)" > /etc/xen/demo.cfg' 2>/dev/null
+    "$lab" exec "$h" 'printf "name=\"demo\"\ntype=\"pv\"\nkernel=\"/guest/vmlinux\"\nramdisk=\"/guest/initrd.cpio.gz\"\nextra=\"console=hvc0 quiet\"\nmemory=128\n%s\n" "$(cat /tmp/cpuid.line)" > /etc/xen/demo.cfg' 2>/dev/null
     in_host "$h" "xl create /etc/xen/demo.cfg && xl list"
     printf '    waiting for the guest to boot'
     for _ in $(seq 90); do

@@ -2,6 +2,7 @@
 // CPU dumps are, and short ways to load them.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "../../toolstack/core/error.h"
+#include "../../toolstack/import/input_file.h"
 #include "../../toolstack/import/save_image.h"
 #include "helpers.h"
 
@@ -43,4 +44,15 @@ TEST_CASE("save image: damaged or foreign files are named errors") {
         {testing::save_image("{not json"), "img: save image config is not JSON"},
     };
     for (const auto &r : rows) CHECK_THROWS_WITH(parse_save_image_config(r.bytes, "img"), Catch::StartsWith(r.message));
+}
+
+TEST_CASE("save image fixture: read from a file, just its head") {
+    const auto config = read_save_image_config(testing::fixture("save-image-head.bin"));
+    CHECK(config_domain_name(config) == "rich");
+    const auto rec = config_record(config, "save-image-head.bin");
+    REQUIRE(rec);
+    CHECK(rec->mode == "level:x86-64-v2");
+    CHECK(rec->policy.vendor_id == "AuthenticAMD");
+    CHECK(rec->policy.same_guest_view(record_from_json(cpucompat::read_input_file(testing::fixture("record-x86-64-v2.json")).text, "r").policy));
+    CHECK_THROWS_WITH(read_save_image_config("/nonexistent.save"), Catch::StartsWith("/nonexistent.save: cannot open"));
 }

@@ -31,6 +31,7 @@ mount -t xenfs xenfs /proc/xen || say "mount xenfs failed"
 XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xen/xenstored.pid || say "xenstored failed"
 i=0; while [ ! -f /run/xen/xenstored.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 xen-init-dom0 || say "xen-init-dom0 failed"
+cpucompat publish >/dev/null || say "cpucompat publish failed"  # what cpucompat-publish.service does
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || say "xenconsoled failed"
 
 # Networking: NICs are found by MAC, not by probe order.

@@ -16,8 +16,10 @@
 #include "../../../toolstack/import/fingerprint.h"
 #include "../../../toolstack/import/import.h"
 #include "lab_client.h"
+#include "lab_guest.h"
 
 using namespace cpucompat;
+using namespace lab;
 namespace utf = boost::unit_test;
 
 namespace {
@@ -30,35 +32,6 @@ struct Pool {
     ~Pool() { lab::down(); }
 };
 BOOST_TEST_GLOBAL_FIXTURE(Pool);
-
-Policy parse(const std::string &name, const std::string &text, const std::string &selector = "") {
-    return import_policy(InputText{name, text}, selector);
-}
-
-Featureset controllable(const Featureset &fs) { return fs & Catalogue::get().toolstack_controlled(); }
-
-std::string names(const Featureset &fs) {
-    std::string s;
-    for (const auto &n : Catalogue::get().names(fs)) s += n + " ";
-    return s;
-}
-
-std::set<std::string> guest_flags(const std::string &host, const std::string &guest) {
-    const std::string line = lab::wait_console(host, guest, "GUEST-FLAGS", 120);
-    BOOST_REQUIRE_MESSAGE(!line.empty(), guest << " on " << host << " printed no GUEST-FLAGS line");
-    std::istringstream in(line.substr(std::string("GUEST-FLAGS").size()));
-    std::set<std::string> flags;
-    for (std::string f; in >> f;) flags.insert(f);
-    return flags;
-}
-
-void create(const std::string &host, const std::string &name, const std::string &type, int mem, const std::string &cpuid) {
-    lab::put_file(host, "/etc/xen/" + name + ".cfg", lab::guest_config(name, type, mem, cpuid));
-    lab::must(host, "xl create /etc/xen/" + name + ".cfg");
-    BOOST_REQUIRE_MESSAGE(!lab::wait_console(host, name, "GUEST-TICK", 180).empty(), name << " never ticked on " << host);
-}
-
-void destroy(const std::string &host, const std::string &name) { lab::exec(host, "xl destroy " + name); }
 
 }  // namespace
 

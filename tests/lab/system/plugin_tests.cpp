@@ -1,0 +1,176 @@
+// The libxl plugin on real Xen (issue 4): the mode applied at creation and
+// read back from Xen, floors and hidden features refused, records in the
+// domain's config and xenstore, incompatible restores and incoming
+// migrations refused before anything moves.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "../../../toolstack/core/compare.h"
+#include "../../../toolstack/import/domain_record.h"
+#include "lab_client.h"
+#include "lab_guest.h"
+
+using namespace cpucompat;
+using namespace lab;
+namespace utf = boost::unit_test;
+
+namespace {
+
+const std::string kPreload = "LD_PRELOAD=/usr/local/lib/cpucompat/libxl-cpucompat.so ";
+
+void put_config(const std::string &host, const std::string &name, const std::string &mode, const std::string &cpuid) {
+    std::string cfg = guest_config(name, "pv", 128, cpuid);
+    if (!mode.empty()) cfg += "cpu_compat = \"" + mode + "\"\n";
+    put_file(host, "/etc/xen/" + name + ".cfg", cfg);
+}
+
+std::string domid(const std::string &host, const std::string &name) {
+    const std::string out = must(host, "xl domid " + name);
+    return out.substr(0, out.find('\n'));
+}
+
+Policy domain_policy(const std::string &host, const std::string &name) {
+    return parse(host + ": domain " + name, must(host, "xen-cpuid -p " + domid(host, name)));
+}
+
+// The record as the guest's xenstore directory shows it (from c_info.xsdata).
+DomainRecord record_of(const std::string &host, const std::string &name) {
+    const std::string id = domid(host, name);
+    return record_from_json(must(host, "xenstore-read /local/domain/" + id + "/cpucompat"), host + ": domain " + name);
+}
+
+std::string uuid_of(const std::string &host, const std::string &name) {
+    std::string vm = must(host, "xenstore-read /local/domain/" + domid(host, name) + "/vm");
+    vm = vm.substr(0, vm.find('\n'));
+    return vm.substr(vm.rfind('/') + 1);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(plugin_applies_the_mode_at_creation, *utf::timeout(1200)) {
+    // The same mode and cpuid= on both AMD generations, one through
+    // `cpucompat create`, one through LD_PRELOAD into plain xl.
+    const std::string mode = "level:x86-64-v2", cpuid = "\"host,sse4_2=0\"";
+    std::map<std::string, Policy> applied;
+    for (const auto &[host, launcher] : std::vector<std::pair<std::string, std::string>>{
+             {"a", "cpucompat create /etc/xen/cc.cfg"}, {"c", kPreload + "xl create /etc/xen/cc.cfg"}}) {
+        BOOST_TEST_CONTEXT("host " << host) {
+            put_config(host, "cc", mode, cpuid);
+            const GuestGuard guard{host, "cc"};
+            must(host, launcher);
+            const Policy got = domain_policy(host, "cc");
+            const DomainRecord rec = record_of(host, "cc");
+            BOOST_TEST(rec.mode == mode);
+            BOOST_TEST(rec.host == host);
+            BOOST_TEST(check_applied(rec.policy, got).summary() == "as requested");
+            // The user's explicit zero survives; the mode's hidden features are gone.
+            BOOST_TEST(!got.features.test(Catalogue::get().find("sse4-2")->id));
+            BOOST_TEST(must(host, "xenstore-read /tool/cpucompat/domain/" + uuid_of(host, "cc")) ==
+                       must(host, "xenstore-read /local/domain/" + domid(host, "cc") + "/cpucompat"));
+            const auto flags = guest_flags(host, "cc");
+            for (const char *f : {"avx", "aes", "sse4_2", "avx2"}) BOOST_TEST(!flags.count(f), f << " is in the guest's /proc/cpuinfo");
+            for (const char *f : {"popcnt", "ssse3", "sse4_1", "cx16"}) BOOST_TEST(flags.count(f), f << " is missing from the guest's /proc/cpuinfo");
+            applied[host] = got;
+        }
+    }
+    // Zen 1 and Zen 3 give the guest the identical features and limits
+    // (family and model stay each host's own).
+    BOOST_TEST(names(controllable(applied["a"].features)) == names(controllable(applied["c"].features)));
+    BOOST_TEST(applied["a"].max_leaf == applied["c"].max_leaf);
+    BOOST_TEST(applied["a"].max_extd_leaf == applied["c"].max_extd_leaf);
+}
+
+BOOST_AUTO_TEST_CASE(plugin_refuses_before_creating_anything, *utf::timeout(600)) {
+    // QEMU's Skylake-Server lacks ACPI and SS, which every real Intel server has.
+    put_config("b", "floor", "vendor", "");
+    const Result below = exec("b", kPreload + "xl create /etc/xen/floor.cfg");
+    BOOST_TEST(below.status != 0);
+    BOOST_TEST(below.err.find("cpucompat: domain floor: not created: host is below the floor of \"vendor-intel\": it lacks acpi ss") !=
+                   std::string::npos, below.err);
+    BOOST_TEST(exec("b", "xl domid floor").status != 0);
+
+    put_config("a", "hidden", "level:x86-64-v2", "\"host,avx=1\"");
+    const Result hidden = exec("a", "cpucompat create /etc/xen/hidden.cfg");
+    BOOST_TEST(hidden.status != 0);
+    BOOST_TEST(hidden.err.find("cpuid= asks for feature(s) that cpu_compat hides: avx") != std::string::npos, hidden.err);
+    BOOST_TEST(exec("a", "xl domid hidden").status != 0);
+}
+
+BOOST_AUTO_TEST_CASE(plugin_host_default_and_mode_off, *utf::timeout(600)) {
+    // Host-wide: the xl shim first on PATH, the mode from /etc/xen/cpucompat.yaml.
+    must("a", "ln -sf /usr/local/lib/cpucompat/xl /usr/local/bin/xl && echo 'default: hyperv-r2' > /etc/xen/cpucompat.yaml");
+    put_config("a", "dflt", "", "");
+    {
+        const GuestGuard guard{"a", "dflt"};
+        const Result r = exec("a", "xl create -p /etc/xen/dflt.cfg");
+        BOOST_TEST(r.status == 0, r.err);
+        if (r.status == 0) {
+            const DomainRecord rec = record_of("a", "dflt");
+            BOOST_TEST(rec.mode == "hyperv-r2");
+            BOOST_TEST(rec.template_name == "hyperv-r2-amd");
+            BOOST_TEST(check_applied(rec.policy, domain_policy("a", "dflt")).ok());
+        }
+    }
+    // Mode off: what plain xl gives, and no record.
+    put_config("a", "off", "off", "");
+    Policy with_plugin;
+    {
+        const GuestGuard guard{"a", "off"};
+        must("a", "xl create -p /etc/xen/off.cfg");
+        with_plugin = domain_policy("a", "off");
+        BOOST_TEST(exec("a", "xenstore-read /local/domain/" + domid("a", "off") + "/cpucompat").status != 0);
+    }
+    must("a", "rm -f /usr/local/bin/xl /etc/xen/cpucompat.yaml");
+    const GuestGuard guard{"a", "off"};
+    must("a", "xl create -p /etc/xen/off.cfg");
+    BOOST_TEST(names(domain_policy("a", "off").features) == names(with_plugin.features));
+}
+
+// A domain made on EPYC-Milan with a record of its full policy: EPYC (Zen 1)
+// lacks ERMS. Plain 4.17 would restore it and silently clamp ERMS away.
+BOOST_AUTO_TEST_CASE(plugin_refuses_incompatible_restore_and_migration, *utf::timeout(900)) {
+    must("c", "printf 'name: no-nested\\ndescription: the host defaults without nested virtualization\\nhide: [svm, vmx]\\n' > /etc/xen/no-nested.yaml");
+    put_config("c", "rich", "file:/etc/xen/no-nested.yaml", "");
+    const GuestGuard guard{"c", "rich"};
+    must("c", "cpucompat create /etc/xen/rich.cfg");
+    BOOST_REQUIRE(!wait_console("c", "rich", "GUEST-TICK", 180).empty());
+    must("c", "xl save rich /tmp/rich.save && cat /tmp/rich.save | ssh a 'cat > /tmp/rich.save'");
+    const std::string sum = must("c", "sha256sum < /tmp/rich.save");
+    BOOST_REQUIRE_EQUAL(must("a", "sha256sum < /tmp/rich.save"), sum);
+
+    const Result dry = exec("a", "cpucompat --json check-restore /tmp/rich.save");
+    BOOST_TEST(dry.status == 1);
+    BOOST_TEST(nlohmann::json::parse(dry.out)["missing"] == nlohmann::json::array({"erms"}));
+
+    const Result refused = exec("a", kPreload + "xl restore /tmp/rich.save");
+    BOOST_TEST(refused.status != 0);
+    BOOST_TEST(refused.err.find("cpucompat: domain rich: refused: this host cannot run its CPU policy (mode "
+                                "file:/etc/xen/no-nested.yaml, from c): missing: erms") != std::string::npos, refused.err);
+    BOOST_TEST(exec("a", "xl domid rich").status != 0);
+    BOOST_TEST(must("a", "sha256sum < /tmp/rich.save") == sum);  // the image is intact
+
+    // ... and restores fine where it came from.
+    must("c", kPreload + "xl restore /tmp/rich.save");
+    const int before = last_tick("c", "rich");
+    BOOST_TEST(!wait_console("c", "rich", "GUEST-TICK " + std::to_string(before + 2), 60).empty());
+
+    // Migrating it to a (receiver with the plugin) is refused before any
+    // memory moves; the domain keeps running on c.
+    must("a", "printf '#!/bin/sh\\n" + kPreload + "exec xl migrate-receive\\n' > /tmp/mr && chmod +x /tmp/mr && "
+              "(nc -l -p 5001 -e /tmp/mr > /tmp/mr.log 2>&1 &)");
+    const Result mig = exec("c", "xl migrate -s '' rich 'nc a 5001'");
+    BOOST_TEST(mig.status != 0);
+    BOOST_TEST(must("a", "sleep 1; cat /tmp/mr.log").find("refused: this host cannot run its CPU policy") != std::string::npos);
+    BOOST_TEST(exec("a", "xl domid rich").status != 0);
+    BOOST_TEST(exec("a", "xl domid rich--incoming").status != 0);
+    const int after = last_tick("c", "rich");
+    BOOST_TEST(!wait_console("c", "rich", "GUEST-TICK " + std::to_string(after + 2), 60).empty(), "heartbeat on c after the refusal");
+    std::ofstream(records_dir() + "/plugin-refuses-migration.txt") << "$ xl migrate -s '' rich 'nc a 5001'  (EPYC-Milan -> EPYC)\nsender:\n"
+                                                                    << mig.err << "\nreceiver:\n" << must("a", "cat /tmp/mr.log");
+    exec("a", "rm -f /tmp/rich.save");
+    exec("c", "rm -f /tmp/rich.save");
+}
