@@ -28,8 +28,12 @@ TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
 XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog -lyajl
 LIBS      := -lyaml-cpp $(XEN_LIBS)
 
-CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp)
-ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp)
+# migration/: the decision, the restart order and ssh quoting are pure; the
+# rest of it runs xl and ssh.
+MIGRATION_PURE := migration/decision.cpp migration/restart.cpp migration/remote_command.cpp
+CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp) $(MIGRATION_PURE)
+ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp) \
+               $(filter-out $(MIGRATION_PURE),$(wildcard migration/*.cpp))
 PLUGIN_SRC  := $(wildcard libxl-plugin/*.cpp)
 CLI_SRC     := $(wildcard toolstack/cli/*.cpp)
 UNIT_SRC    := $(wildcard tests/unit/*.cpp)

@@ -1,0 +1,23 @@
+// Commands for another host are argument vectors; ssh takes one string
+// that the remote shell splits again, so each argument is quoted here, in
+// one place, for a POSIX shell. Nothing else builds remote command lines.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cpucompat {
+
+// 'it'\''s' style: safe for every byte but NUL (which no argv can hold).
+std::string shell_quote(const std::string &arg);
+
+// argv as one line for `sh -c` on the remote side.
+std::string shell_line(const std::vector<std::string> &argv);
+
+// The local argv that runs `argv` on `host` through `ssh_command` (xl's -s
+// form: "ssh" or e.g. "ssh -p 2222", split on spaces like xl does).
+// Throws Error on an empty host or a host starting with '-' (it would be
+// read as an ssh option).
+std::vector<std::string> ssh_argv(const std::string &ssh_command, const std::string &host, const std::vector<std::string> &argv);
+
+}  // namespace cpucompat
