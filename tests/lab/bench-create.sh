@@ -14,7 +14,7 @@ trap '"$lab" down >/dev/null 2>&1 || true' EXIT INT TERM
 "$lab" up "$host=EPYC" >&2
 
 # The guest's config names a mode, so the plugin has its full work to do.
-"$lab" exec "$host" 'printf "name=\"bc\"\ntype=\"pv\"\nkernel=\"/guest/vmlinux\"\nramdisk=\"/guest/initrd.cpio.gz\"\nmemory=128\ncpu_compat=\"level:x86-64-v2\"\n" > /etc/xen/bc.cfg'
+"$lab" exec "$host" 'printf "name=\"bc\"\ntype=\"pv\"\nkernel=\"/guest/vmlinux.gz\"\nramdisk=\"/guest/initrd.cpio.gz\"\nmemory=128\ncpu_compat=\"level:x86-64-v2\"\n" > /etc/xen/bc.cfg'
 out=$("$lab" exec "$host" "
     ms() { awk '{printf \"%d\", \$1 * 1000}' /proc/uptime; }
     for i in \$(seq $runs); do

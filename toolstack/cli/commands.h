@@ -24,5 +24,6 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g);
 Runner add_create(CLI::App &app, const GlobalOptions &g);
 Runner add_check_restore(CLI::App &app, const GlobalOptions &g);
 Runner add_publish(CLI::App &app, const GlobalOptions &g);
+Runner add_migrate(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat

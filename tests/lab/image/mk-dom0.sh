@@ -69,13 +69,17 @@ chmod 700 "$root/root/.ssh"; chmod 600 "$root/root/.ssh/"*
 cp /etc/xen/xl.conf "$root/etc/xen/xl.conf"
 printf 'autoballoon="off"\nlockfile="/var/lock/xl"\n' >> "$root/etc/xen/xl.conf"
 
-# The guest kernel goes in as the plain ELF inside Debian's bzImage: with a
-# guest already running, xl's XZ decompression of the bzImage failed more
-# often than not in the lab ("unable to XZ decompress kernel: Invalid
-# kernel"), and an ELF also spares every create the decompression under TCG.
+# Two guest kernels. PV guests boot the plain ELF inside Debian's bzImage,
+# gzipped (libxenguest gunzips whole files): with a guest already running,
+# xl's XZ decompression of the bzImage failed more often than not in the
+# lab ("unable to XZ decompress kernel: Invalid kernel"). PVH guests keep
+# the bzImage: with the ELF, a PVH guest's live migration failed ("Mapping
+# of pfn ... failed -22"). Uncompressed, the ELF would take 66 MB of each
+# dom0's RAM-backed root.
+cp "/boot/vmlinuz-$kver" "$root/guest/vmlinuz"
 off=$(LC_ALL=C grep -m1 -abo $'\xfd7zXZ\x00' "/boot/vmlinuz-$kver" | cut -d: -f1)
 # (xz stops reading after the stream; tail's SIGPIPE is expected, hence no pipe.)
-xz -dc --single-stream < <(tail -c +$((off + 1)) "/boot/vmlinuz-$kver") > "$root/guest/vmlinux"
+xz -dc --single-stream < <(tail -c +$((off + 1)) "/boot/vmlinuz-$kver") | gzip -6 > "$root/guest/vmlinux.gz"
 cp "$guest" "$root/guest/initrd.cpio.gz"
 install -m 0755 "$here/dom0-init.sh" "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"

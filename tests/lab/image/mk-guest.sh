@@ -1,14 +1,16 @@
 #!/bin/bash
-# Builds the lab guest's initramfs (busybox + guest-init.sh).
+# Builds the lab guest's initramfs (busybox, guest-init.sh, and
+# guest-poweroff.sh as /sbin/poweroff for shutdown requests).
 # Usage: mk-guest.sh OUT.cpio.gz
 set -euo pipefail
 out=${1:?usage: mk-guest.sh OUT.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,proc,sys,dev}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev}
 cp /bin/busybox "$root/bin/busybox"
 for a in sh mount echo cat sleep grep sed cut tr; do ln -s busybox "$root/bin/$a"; done
 install -m 0755 "$here/guest-init.sh" "$root/init"
+install -m 0755 "$here/guest-poweroff.sh" "$root/sbin/poweroff"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -108,7 +108,7 @@ std::string guest_config(const std::string &name, const std::string &type, int m
     std::ostringstream c;
     c << "name = \"" << name << "\"\n"
       << "type = \"" << type << "\"\n"
-      << "kernel = \"/guest/vmlinux\"\n"
+      << "kernel = \"" << (type == "pvh" ? "/guest/vmlinuz" : "/guest/vmlinux.gz") << "\"\n"  // see mk-dom0.sh
       << "ramdisk = \"/guest/initrd.cpio.gz\"\n"
       << "extra = \"console=hvc0 quiet\"\n"
       << "memory = " << memory_mb << "\n"

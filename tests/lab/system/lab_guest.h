@@ -56,5 +56,12 @@ struct GuestGuard {
     ~GuestGuard() { destroy(host, name); }
 };
 
+// Runs a clean-up command when the test leaves the scope (dom0 roots are
+// RAM: a save image left behind eats a host's memory for later tests).
+struct CleanupGuard {
+    std::string host, command;
+    ~CleanupGuard() { exec(host, command); }
+};
+
 
 }  // namespace lab

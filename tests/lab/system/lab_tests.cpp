@@ -84,6 +84,7 @@ BOOST_AUTO_TEST_CASE(normalized_policy_is_what_xen_applies, *utf::timeout(600)) 
 // xl save on one AMD host, xl restore on the other; the same image on the
 // Intel host is refused by Xen itself (4.17 checks only the CPUID limits).
 BOOST_AUTO_TEST_CASE(save_restore_across_hosts, *utf::timeout(900)) {
+    const CleanupGuard clean_a{"a", "rm -f /tmp/sr.save"}, clean_b{"b", "rm -f /tmp/sr.save"}, clean_c{"c", "rm -f /tmp/sr.save"};
     create("a", "sr", "pv", 128, "");
     lab::must("a", "xl save sr /tmp/sr.save");
     lab::must("a", "cat /tmp/sr.save | ssh c 'cat > /tmp/sr.save' && cat /tmp/sr.save | ssh b 'cat > /tmp/sr.save'");
@@ -103,7 +104,6 @@ BOOST_AUTO_TEST_CASE(save_restore_across_hosts, *utf::timeout(900)) {
     std::ofstream(lab::records_dir() + "/restore-amd-image-on-intel.txt") << "$ xl restore /tmp/sr.save  (EPYC image on Skylake-Server)\nexit "
                                                                           << refused.status << "\n" << refused.err;
     BOOST_TEST_MESSAGE("Xen's refusal, recorded in build/lab/records/restore-amd-image-on-intel.txt:\n" << refused.err);
-    lab::exec("a", "rm -f /tmp/sr.save");
 }
 
 // Live migration of a PVH guest between the AMD hosts; the guest's heartbeat

@@ -136,6 +136,7 @@ BOOST_AUTO_TEST_CASE(plugin_refuses_incompatible_restore_and_migration, *utf::ti
     must("c", "printf 'name: no-nested\\ndescription: the host defaults without nested virtualization\\nhide: [svm, vmx]\\n' > /etc/xen/no-nested.yaml");
     put_config("c", "rich", "file:/etc/xen/no-nested.yaml", "");
     const GuestGuard guard{"c", "rich"};
+    const CleanupGuard clean_a{"a", "rm -f /tmp/rich.save"}, clean_c{"c", "rm -f /tmp/rich.save"};
     must("c", "cpucompat create /etc/xen/rich.cfg");
     BOOST_REQUIRE(!wait_console("c", "rich", "GUEST-TICK", 180).empty());
     must("c", "xl save rich /tmp/rich.save && cat /tmp/rich.save | ssh a 'cat > /tmp/rich.save'");
@@ -171,6 +172,4 @@ BOOST_AUTO_TEST_CASE(plugin_refuses_incompatible_restore_and_migration, *utf::ti
     BOOST_TEST(!wait_console("c", "rich", "GUEST-TICK " + std::to_string(after + 2), 60).empty(), "heartbeat on c after the refusal");
     std::ofstream(records_dir() + "/plugin-refuses-migration.txt") << "$ xl migrate -s '' rich 'nc a 5001'  (EPYC-Milan -> EPYC)\nsender:\n"
                                                                     << mig.err << "\nreceiver:\n" << must("a", "cat /tmp/mr.log");
-    exec("a", "rm -f /tmp/rich.save");
-    exec("c", "rm -f /tmp/rich.save");
 }

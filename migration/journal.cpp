@@ -1,0 +1,66 @@
+#include "journal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "../toolstack/core/error.h"
+
+namespace cpucompat {
+
+namespace {
+
+constexpr const char *kLockDir = "/run/cpucompat";
+constexpr const char *kLogDir = "/var/log/cpucompat";
+
+// Domain names may hold '/' and spaces; the lock file name may not.
+std::string file_safe(const std::string &s) {
+    std::string out;
+    for (unsigned char c : s) out += std::isalnum(c) || c == '-' || c == '_' || c == '.' ? static_cast<char>(c) : '%';
+    return out;
+}
+
+}  // namespace
+
+MigrationLock::MigrationLock(const std::string &domain) {
+    std::error_code ec;
+    std::filesystem::create_directories(kLockDir, ec);
+    const std::string path = std::string(kLockDir) + "/migrate-" + file_safe(domain) + ".lock";
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw Error(path + ": " + std::strerror(errno));
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        char buf[32] = {};
+        const ssize_t n = pread(fd_, buf, sizeof buf - 1, 0);
+        close(fd_);
+        fd_ = -1;
+        throw Error("a migration of " + domain + " is already running" + (n > 0 ? " (pid " + std::string(buf) + ")" : "") +
+                    "; lock " + path);
+    }
+    const std::string pid = std::to_string(getpid());
+    if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+        // The lock holds either way; the pid is only for the message.
+    }
+}
+
+MigrationLock::~MigrationLock() {
+    if (fd_ >= 0) close(fd_);  // releases the flock
+}
+
+void audit(const nlohmann::ordered_json &event) {
+    const std::string line = event.dump();
+    syslog(LOG_INFO, "cpucompat-migrate: %s", line.c_str());
+    std::error_code ec;
+    std::filesystem::create_directories(kLogDir, ec);
+    std::ofstream log(std::string(kLogDir) + "/migrations.log", std::ios::app);
+    if (!(log << line << "\n"))
+        std::cerr << "cpucompat: warning: cannot append to " << kLogDir << "/migrations.log\n";
+}
+
+}  // namespace cpucompat
