@@ -19,12 +19,6 @@ namespace cpucompat {
 
 namespace {
 
-double now_s() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 std::vector<char *> c_argv(const std::vector<std::string> &argv) {
     if (argv.empty()) throw Error("internal: empty command");
     std::vector<char *> v;
@@ -55,13 +49,13 @@ ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_
         close(err[0]);
         throw Error("cannot run " + argv[0] + ": " + std::strerror(rc));
     }
-    const double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+    const double deadline = timeout_s > 0 ? monotonic_seconds() + timeout_s : 0;
     pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
     int open_fds = 2;
     while (open_fds > 0) {
         int wait_ms = -1;
         if (deadline > 0) {
-            const double left = deadline - now_s();
+            const double left = deadline - monotonic_seconds();
             if (left <= 0) {
                 kill(pid, SIGKILL);
                 r.timed_out = true;
@@ -88,6 +82,12 @@ ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     r.status = !r.timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+double monotonic_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 int run_passthrough(const std::vector<std::string> &argv) {

@@ -18,4 +18,7 @@ ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_
 // Runs argv with this process's stdout and stderr (progress passes through).
 int run_passthrough(const std::vector<std::string> &argv);
 
+// Seconds on CLOCK_MONOTONIC: for timeouts and phase durations.
+double monotonic_seconds();
+
 }  // namespace cpucompat

@@ -21,12 +21,24 @@ namespace {
 
 constexpr const char *kSavedDir = "/var/lib/cpucompat/migrated";
 
-std::string first_line(const std::string &s) { return s.substr(0, s.find('\n')); }
+// The first line that says something (ssh may lead with an empty one).
+std::string first_line(const std::string &s) {
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);)
+        if (l.find_first_not_of(" \t\r") != std::string::npos && l.find("skipping hostkey check") == std::string::npos) return l;
+    return "";
+}
 
-ProcessResult must(const std::vector<std::string> &argv, const std::string &what, double timeout = 0) {
-    ProcessResult r = run_captured(argv, timeout);
-    if (r.status != 0)
-        throw Error(what + ": " + (r.timed_out ? std::string("timed out") : first_line(r.err.empty() ? r.out : r.err)));
+// retry: run again once if ssh itself failed (255); only for reads and
+// idempotent commands (a 255 may also mean the command ran and the link died).
+ProcessResult must(const std::vector<std::string> &argv, const std::string &what, bool retry = false) {
+    ProcessResult r = run_captured(argv);
+    if (retry && r.status == 255) r = run_captured(argv);
+    if (r.status != 0) {
+        std::string why = first_line(r.err + "\n" + r.out);
+        if (why.empty()) why = "exit status " + std::to_string(r.status);
+        throw Error(what + ": " + why);
+    }
     return r;
 }
 
@@ -38,7 +50,7 @@ std::string self_exe() {
 
 }  // namespace
 
-DomainFacts gather_domain(const std::string &domain) {
+DomainFacts gather_domain(const std::string &domain, const std::string &config_file) {
     DomainFacts d;
     const ProcessResult list = must({"xl", "list", "-l", domain}, "xl list -l " + domain);
     nlohmann::json j;
@@ -61,8 +73,10 @@ DomainFacts gather_domain(const std::string &domain) {
     for (const auto &disk : config.value("disks", nlohmann::json::array()))
         if (disk.contains("pdev_path") && disk["pdev_path"].is_string()) d.paths.push_back(disk["pdev_path"]);
     d.policy = d.record ? d.record->policy : read_domain_policy(d.domid);
-    // xl keeps the config file it created the domain from (its "xl" userdata).
-    std::ifstream in("/var/lib/xen/userdata-d." + std::to_string(d.domid) + "." + d.uuid + ".xl");
+    // xl 4.17 keeps only libxl's JSON of a domain, and xl create reads only
+    // xl.cfg syntax: a restart elsewhere needs the config file itself.
+    d.config_path = config_file.empty() ? "/etc/xen/" + d.name + ".cfg" : config_file;
+    std::ifstream in(d.config_path);
     if (in) {
         std::stringstream ss;
         ss << in.rdbuf();
@@ -75,13 +89,13 @@ ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
     ReceiverFacts r;
     const std::string which = guest == GuestType::pv ? "pv-max" : "hvm-max";
     const ProcessResult fp = must(ssh_argv(req.ssh, req.host, {"cpucompat", "--json", "host", "--policy", which}),
-                                  req.host + ": cpucompat host");
+                                  req.host + ": cpucompat host", true);
     try {
         r.max = policy_from_json(nlohmann::json::parse(fp.out), req.host + ": cpucompat host");
     } catch (const nlohmann::json::exception &e) {
         throw Error(req.host + ": cpucompat host: not JSON: " + e.what());
     }
-    const ProcessResult info = must(ssh_argv(req.ssh, req.host, {"xl", "info"}), req.host + ": xl info");
+    const ProcessResult info = must(ssh_argv(req.ssh, req.host, {"xl", "info"}), req.host + ": xl info", true);
     std::istringstream lines(info.out);
     for (std::string l; std::getline(lines, l);)
         if (l.rfind("free_memory", 0) == 0) r.free_kb = std::stoull(l.substr(l.find(':') + 1)) * 1024;
@@ -108,7 +122,7 @@ std::vector<std::string> XlRestartSteps::remote(const std::vector<std::string> &
 
 void XlRestartSteps::check_receiver() {
     if (d_.config_text.empty())
-        throw Error("xl holds no config file for " + d_.name + " (created by another toolstack?): cannot restart it elsewhere");
+        throw Error(d_.config_path + ": cannot read the config file of " + d_.name + " (give it with --config)");
     if (r_.free_kb < d_.memory_kb)
         throw Error(req_.host + " has " + std::to_string(r_.free_kb / 1024) + " MiB free, " + d_.name + " needs " +
                     std::to_string(d_.memory_kb / 1024) + " MiB");
@@ -117,8 +131,8 @@ void XlRestartSteps::check_receiver() {
     const ProcessResult r = run_captured(remote(test));
     if (r.status != 0) throw Error(req_.host + ": " + first_line(r.out.empty() ? r.err : r.out));
     must(remote({"sh", "-c", "mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"", "sh", kSavedDir, d_.config_text, remote_cfg_}),
-         req_.host + ": copying the config");
-    must(remote({"cpucompat", "create", "--check", remote_cfg_}), req_.host + ": cpucompat create --check");
+         req_.host + ": copying the config", true);
+    must(remote({"cpucompat", "create", "--check", remote_cfg_}), req_.host + ": cpucompat create --check", true);
 }
 
 void XlRestartSteps::save_config() {
@@ -171,8 +185,7 @@ void XlRestartSteps::confirm_running_on_receiver() {
 
 void XlRestartSteps::destroy_on_receiver() {
     // Only the copy with this domain's uuid; none there is fine.
-    const ProcessResult r = run_captured(remote({"xl", "list", "-l"}));
-    if (r.status != 0) throw Error(req_.host + ": xl list -l: " + first_line(r.err));
+    const ProcessResult r = must(remote({"xl", "list", "-l"}), req_.host + ": xl list -l", true);
     nlohmann::json all;
     try {
         all = nlohmann::json::parse(r.out);
@@ -181,7 +194,7 @@ void XlRestartSteps::destroy_on_receiver() {
     }
     for (const auto &dom : all) {
         if (!dom.contains("config") || dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") != d_.uuid) continue;
-        must(remote({"xl", "destroy", std::to_string(dom.value("domid", 0u))}), req_.host + ": xl destroy");
+        must(remote({"xl", "destroy", std::to_string(dom.value("domid", 0u))}), req_.host + ": xl destroy", true);
     }
 }
 

@@ -16,6 +16,7 @@ namespace cpucompat {
 
 struct MoveRequest {
     std::string domain, host, ssh = "ssh";
+    std::string config;  // the domain's xl config file; default /etc/xen/NAME.cfg
     double shutdown_timeout = 120;
     std::vector<std::string> xl_options;  // passed to xl migrate
 };
@@ -26,11 +27,13 @@ struct DomainFacts {
     GuestType guest = GuestType::hvm;
     Policy policy;                       // from its record, else read from Xen
     std::optional<DomainRecord> record;
-    std::string config_text;             // the xl config it was created from
+    std::string config_path, config_text;  // its xl config file (xl keeps none of its own)
     uint64_t memory_kb = 0;
     std::vector<std::string> paths;      // kernel, ramdisk, disks: must exist on the receiver
 };
-DomainFacts gather_domain(const std::string &domain);
+// config: the domain's xl config file, or "" for /etc/xen/NAME.cfg; a
+// missing file is not an error here (only a restart needs it).
+DomainFacts gather_domain(const std::string &domain, const std::string &config);
 
 struct ReceiverFacts {
     Policy max;      // PV or HVM max, as fits the domain

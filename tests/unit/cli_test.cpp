@@ -232,4 +232,13 @@ TEST_CASE("cpucompat create without a config, or without the plugin, exits 2 nam
     unsetenv("CPUCOMPAT_PLUGIN");
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::StartsWith("cpucompat: /nonexistent/libxl-cpucompat.so: the cpucompat plugin is not installed there"));
+    // --check (what cpucompat migrate asks a receiver): plugin and config there, nothing run.
+    setenv("CPUCOMPAT_PLUGIN", fx("template-custom.yaml").c_str(), 1);  // any readable file stands in
+    const Run ready = cli({"create", "--check", fx("instlat-zen1.txt")});
+    const Run missing = cli({"create", "--check", "/nonexistent/g.cfg"});
+    unsetenv("CPUCOMPAT_PLUGIN");
+    CHECK(ready.status == 0);
+    CHECK_THAT(ready.out, Catch::EndsWith("instlat-zen1.txt: ready\n"));
+    CHECK(missing.status == 2);
+    CHECK_THAT(missing.err, Catch::StartsWith("cpucompat: /nonexistent/g.cfg: No such file or directory"));
 }

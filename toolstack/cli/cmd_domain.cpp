@@ -42,18 +42,18 @@ std::string plugin_path() {
 
 Runner add_create(CLI::App &app, const GlobalOptions &) {
     auto args = std::make_shared<std::vector<std::string>>();
+    auto check_only = std::make_shared<bool>(false);
     auto *c = app.add_subcommand("create", "xl create with the cpucompat plugin loaded: CFG [KEY=VALUE...], xl's options pass through");
     c->prefix_command();
-    c->add_option("ARGS", *args, "xl create's arguments (first --check: only check that the plugin and CFG are there)");
-    return [args, c]() -> int {
+    c->add_flag("--check", *check_only, "only check that the plugin and CFG are there (cpucompat migrate asks receivers this)");
+    c->add_option("ARGS", *args, "xl create's arguments");
+    return [args, check_only, c]() -> int {
         std::vector<std::string> all = *args;
         for (const auto &r : c->remaining()) all.push_back(r);
-        const bool check_only = !all.empty() && all.front() == "--check";
-        if (check_only) all.erase(all.begin());
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
         const std::string plugin = plugin_path();
         if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
-        if (check_only) {
+        if (*check_only) {
             if (access(all.back().c_str(), R_OK) != 0) throw Error(all.back() + ": " + std::strerror(errno));
             std::cout << "plugin " << plugin << ", config " << all.back() << ": ready\n";
             return 0;

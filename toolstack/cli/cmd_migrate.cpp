@@ -1,12 +1,11 @@
 // migrate DOMAIN HOST: decide before anything moves, then move live,
 // refuse with the diff, or shut down here and restart there.
-#include <time.h>
-
 #include <iostream>
 #include <memory>
 
 #include "../../migration/decision.h"
 #include "../../migration/journal.h"
+#include "../../migration/process.h"
 #include "../../migration/xl_moves.h"
 #include "commands.h"
 #include "output.h"
@@ -14,12 +13,6 @@
 namespace cpucompat {
 
 namespace {
-
-double monotonic() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 nlohmann::ordered_json phases_json(const RestartReport &r) {
     auto a = nlohmann::ordered_json::array();
@@ -46,16 +39,17 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--shutdown-timeout", o->req.shutdown_timeout, "seconds the guest has to shut down")->capture_default_str()->check(CLI::PositiveNumber);
     c->add_flag("--force-shutdown", o->force, "destroy the guest if it has not shut down in time");
     c->add_option("-s,--ssh", o->req.ssh, "the ssh command to reach HOST, as xl migrate -s")->capture_default_str();
+    c->add_option("--config", o->req.config, "the domain's xl config file, for a restart (default /etc/xen/DOMAIN.cfg)");
     c->add_option("--xl-option", o->req.xl_options, "passed to xl migrate (repeat: --xl-option=--debug)");
     return [o, &g]() -> int {
         const MoveRequest &req = o->req;
         std::unique_ptr<MigrationLock> lock;
         if (!o->dry_run) lock = std::make_unique<MigrationLock>(req.domain);
-        const double t0 = monotonic();
-        const DomainFacts d = gather_domain(req.domain);
+        const double t0 = monotonic_seconds();
+        const DomainFacts d = gather_domain(req.domain, req.config);
         const ReceiverFacts r = gather_receiver(req, d.guest);
         const Decision dec = decide(d.policy, r.max, o->move);
-        const double check_s = monotonic() - t0;
+        const double check_s = monotonic_seconds() - t0;
         nlohmann::ordered_json j{{"domain", d.name},     {"uuid", d.uuid},           {"host", req.host},
                                  {"decision", move_kind_name(dec.kind)}, {"reason", dec.reason}, {"check_seconds", check_s},
                                  {"dry_run", o->dry_run}};
@@ -82,11 +76,11 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
         }
         if (dec.kind == MoveKind::live) {
             const int rc = run_live_migration(req);
-            j["phases"] = {{{"phase", "xl-migrate"}, {"ok", rc == 0}, {"seconds", monotonic() - t0 - check_s}}};
+            j["phases"] = {{{"phase", "xl-migrate"}, {"ok", rc == 0}, {"seconds", monotonic_seconds() - t0 - check_s}}};
             return finish(rc == 0 ? 0 : 1);
         }
         XlRestartSteps steps(req, d, r);
-        const RestartReport rep = run_restart(steps, o->force, monotonic);
+        const RestartReport rep = run_restart(steps, o->force, monotonic_seconds);
         j["outcome"] = outcome_name(rep.outcome);
         j["phases"] = phases_json(rep);
         if (!rep.failure.empty()) j["failure"] = rep.failure;

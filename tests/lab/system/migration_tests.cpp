@@ -30,7 +30,7 @@ void create_movable(const std::string &host, const std::string &name, const std:
 
 nlohmann::json migrate_json(const std::string &from, const std::string &args, int want_status) {
     const Result r = exec(from, "cpucompat --json migrate " + args);
-    BOOST_TEST(r.status == want_status, "cpucompat migrate " << args << ": exit " << r.status << "\n" << r.err);
+    BOOST_TEST(r.status == want_status, "cpucompat migrate " << args << ": exit " << r.status << "\n" << r.err << r.out);
     try {
         return nlohmann::json::parse(r.out);
     } catch (const nlohmann::json::exception &) {
