@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(migrate_faults_leave_the_domain_running_once, *utf::timeout
     {
         const GuestGuard on_a{"a", "clash"}, on_b{"b", "clash"};
         create_movable("a", "clash");
-        put_file("b", "/etc/xen/clash.cfg", guest_config("clash", "pv", 64, ""));
+        put_file("b", "/etc/xen/clash.cfg", guest_config("clash", "pv", 128, ""));
         must("b", "xl create -p /etc/xen/clash.cfg");  // occupies the name on b
         const std::string b_id = must("b", "xl domid clash");
         const auto j = migrate_json("a", "--shutdown-timeout 120 clash b", 1);
