@@ -45,9 +45,9 @@ wait_line() {  # wait_line HOST GUEST PREFIX: wait for a line of the guest's con
     done
     echo; echo "    (no $3 line after 240 s)"; return 1
 }
-shown_hidden() {  # shown_hidden HOST GUEST: which features the guest's kernel sees
+shown_hidden() {  # shown_hidden HOST GUEST: which features the guest's kernel sees (Linux names: pni = SSE3)
     flags=$("$lab" exec "$1" "grep -a -m1 GUEST-FLAGS /var/log/xen/console/guest-$2.log" 2>/dev/null)
-    for f in sse2 sse3 ssse3 sse4_1 sse4_2 popcnt avx xsave sse4a abm; do
+    for f in sse2 pni ssse3 sse4_1 sse4_2 popcnt avx xsave sse4a abm; do
         if [[ " $flags " == *" $f "* ]]; then printf '    %-8s shown\n' "$f"; else printf '    %-8s hidden\n' "$f"; fi
     done
 }
