@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_input.h"
 
 #include "../core/catalogue.h"
 #include "../core/error.h"
@@ -246,12 +246,7 @@ Policy parse_fingerprint_json(const InputText &in) {
 }
 
 Policy parse_fingerprint_yaml(const InputText &in) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(in.text);
-    } catch (const YAML::Exception &e) {
-        throw Error(in.name, e.mark.line >= 0 ? static_cast<unsigned>(e.mark.line) + 1 : 0, "invalid YAML: " + e.msg);
-    }
+    const YAML::Node root = load_yaml(in);
     Reader r(in.name);
     if (!root.IsMap()) throw Error(in.name, 0, "not a recognised fingerprint (xen-cpuid -p, InstLatx64, cpuid -r, JSON or YAML)");
     try {

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_input.h"
 
 #include "../core/catalogue.h"
 #include "../core/text.h"
@@ -19,15 +19,14 @@ namespace cpucompat {
 
 namespace {
 
-unsigned line_of(const YAML::Node &n) { return n.Mark().line >= 0 ? static_cast<unsigned>(n.Mark().line) + 1 : 0; }
 
 Featureset feature_list(const InputText &in, const YAML::Node &n, const char *key) {
-    if (!n.IsSequence()) throw Error(in.name, line_of(n), std::string(key) + ": expected a list of feature names");
+    if (!n.IsSequence()) throw Error(in.name, yaml_line(n), std::string(key) + ": expected a list of feature names");
     Featureset fs;
     for (const auto &item : n) {
-        if (!item.IsScalar()) throw Error(in.name, line_of(item), std::string(key) + ": expected a feature name");
+        if (!item.IsScalar()) throw Error(in.name, yaml_line(item), std::string(key) + ": expected a feature name");
         const FeatureInfo *f = Catalogue::get().find(item.Scalar());
-        if (!f) throw Error(in.name, line_of(item), std::string(key) + ": unknown feature \"" + item.Scalar() + "\"");
+        if (!f) throw Error(in.name, yaml_line(item), std::string(key) + ": unknown feature \"" + item.Scalar() + "\"");
         fs.set(f->id);
     }
     return fs;
@@ -42,7 +41,7 @@ uint32_t u32(const InputText &in, const YAML::Node &n, const char *key) {
         ok = s.size() <= 10 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (ok) v = std::stoull(s);
     }
-    if (!ok || v > 0xffffffffu) throw Error(in.name, line_of(n), std::string(key) + ": expected a 32-bit number");
+    if (!ok || v > 0xffffffffu) throw Error(in.name, yaml_line(n), std::string(key) + ": expected a 32-bit number");
     return static_cast<uint32_t>(v);
 }
 
@@ -50,12 +49,7 @@ uint32_t u32(const InputText &in, const YAML::Node &n, const char *key) {
 
 CpuTemplate parse_template_yaml(const InputText &in) {
     check_input_text(in);
-    YAML::Node root;
-    try {
-        root = YAML::Load(in.text);
-    } catch (const YAML::Exception &e) {
-        throw Error(in.name, e.mark.line >= 0 ? static_cast<unsigned>(e.mark.line) + 1 : 0, "invalid YAML: " + e.msg);
-    }
+    const YAML::Node root = load_yaml(in);
     if (!root.IsMap()) throw Error(in.name, 0, "a CPU template must be a YAML mapping");
     static const std::set<std::string> known{"name", "description", "source", "vendor", "require", "hide",
                                              "max_leaf", "max_extd_leaf", "max_subleaf7"};
@@ -63,19 +57,19 @@ CpuTemplate parse_template_yaml(const InputText &in) {
     for (const auto &kv : root) {
         const std::string key = kv.first.Scalar();
         const YAML::Node &v = kv.second;
-        if (!known.count(key)) throw Error(in.name, line_of(kv.first), "unknown key \"" + key + "\"");
+        if (!known.count(key)) throw Error(in.name, yaml_line(kv.first), "unknown key \"" + key + "\"");
         if (key == "require") t.require = feature_list(in, v, "require");
         else if (key == "hide") t.hide = feature_list(in, v, "hide");
         else if (key == "max_leaf") t.max_leaf = u32(in, v, "max_leaf");
         else if (key == "max_extd_leaf") t.max_extd_leaf = u32(in, v, "max_extd_leaf");
         else if (key == "max_subleaf7") t.max_subleaf7 = u32(in, v, "max_subleaf7");
-        else if (!v.IsScalar()) throw Error(in.name, line_of(v), key + ": expected a string");
+        else if (!v.IsScalar()) throw Error(in.name, yaml_line(v), key + ": expected a string");
         else if (key == "name") t.name = v.Scalar();
         else if (key == "description") t.description = v.Scalar();
         else if (key == "source") t.source = v.Scalar();
         else if (key == "vendor") {
             t.vendor_id = v.Scalar();
-            if (t.vendor_id.size() != 12) throw Error(in.name, line_of(v), "vendor: expected a 12-character vendor id such as GenuineIntel");
+            if (t.vendor_id.size() != 12) throw Error(in.name, yaml_line(v), "vendor: expected a 12-character vendor id such as GenuineIntel");
         }
     }
     if (t.name.empty()) throw Error(in.name, 0, "missing key \"name\"");
