@@ -15,6 +15,7 @@
 #include "../import/fingerprint.h"
 #include "../import/import.h"
 #include "../import/save_image.h"
+#include "../import/template_yaml.h"
 #include "../../xenstore/layout.h"
 #include "../../xenstore/records.h"
 #include "commands.h"
@@ -27,15 +28,9 @@ namespace {
 // $CPUCOMPAT_PLUGIN, else <exe>/../lib/cpucompat/ (installed layout and
 // build tree alike), else the compiled-in LIBDIR.
 std::string plugin_path() {
-    namespace fs = std::filesystem;
     if (const char *env = std::getenv("CPUCOMPAT_PLUGIN"); env && *env) return env;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const fs::path p = exe.parent_path().parent_path() / "lib" / "cpucompat" / "libxl-cpucompat.so";
-        if (fs::exists(p, ec)) return p.string();
-    }
-    return std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so";
+    const std::string installed = beside_exe("lib/cpucompat/libxl-cpucompat.so");
+    return installed.empty() ? std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so" : installed;
 }
 
 }  // namespace

@@ -112,15 +112,19 @@ TemplateLibrary load_template_library(const std::string &dir) {
     return lib;
 }
 
-std::string default_data_dir() {
+std::string beside_exe(const std::string &rel) {
     namespace fs = std::filesystem;
-    if (const char *env = std::getenv("CPUCOMPAT_DATADIR"); env && *env) return std::string(env) + "/baselines";
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const fs::path installed = exe.parent_path().parent_path() / "share" / "cpucompat" / "baselines";
-        if (fs::is_directory(installed, ec)) return installed.string();
-    }
+    if (ec) return "";
+    const fs::path p = exe.parent_path().parent_path() / rel;
+    return fs::exists(p, ec) ? p.string() : "";
+}
+
+std::string default_data_dir() {
+    if (const char *env = std::getenv("CPUCOMPAT_DATADIR"); env && *env) return std::string(env) + "/baselines";
+    const std::string installed = beside_exe("share/cpucompat/baselines");
+    if (!installed.empty() && std::filesystem::is_directory(installed)) return installed;
     return std::string(CPUCOMPAT_DATADIR) + "/baselines";
 }
 

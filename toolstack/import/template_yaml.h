@@ -23,4 +23,8 @@ TemplateLibrary load_template_library(const std::string &dir);
 // (for a library loaded into another program, such as xl).
 std::string default_data_dir();
 
+// <exe>/../REL when it exists (the installed layout, and the build tree's
+// mirror of it), else "".
+std::string beside_exe(const std::string &rel);
+
 }  // namespace cpucompat
