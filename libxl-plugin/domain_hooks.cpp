@@ -112,14 +112,6 @@ ModeChoice mode_for(const libxl_domain_config *dc) {
     return choose_mode(s);
 }
 
-TemplateLibrary library_for(const Mode &mode) {
-    TemplateLibrary lib;
-    if (mode.kind == Mode::Kind::off || mode.kind == Mode::Kind::pool) return lib;
-    lib = load_template_library(default_data_dir());
-    if (mode.kind == Mode::Kind::file) lib["file:" + mode.arg] = parse_template_yaml(read_input_file(mode.arg));
-    return lib;
-}
-
 std::vector<Policy> pool_for(const Mode &mode, const Policy &host) {
     if (mode.kind != Mode::Kind::pool) return {};
     XsClient xs;
@@ -175,7 +167,8 @@ Prepared prepare(libxl_domain_config *dc) {
     const GuestType guest = guest_of(dc);
     const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const DomainPlan plan = plan_domain_policy(choice.mode, host, read_cpuid_filters(dc->b_info.cpuid), guest,
-                                               library_for(choice.mode), pool_for(choice.mode, host));
+                                               load_templates_for(choice.mode, host.vendor_id, default_data_dir()),
+                                               pool_for(choice.mode, host));
     DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected};
     p.record = record_to_json(rec);
     apply_merged_cpuid(dc->b_info.cpuid, plan.cpuid);  // throws before changing anything

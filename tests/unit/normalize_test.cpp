@@ -1,7 +1,10 @@
 // Modes and the baselines behind them.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/core/normalize.h"
@@ -136,6 +139,39 @@ TEST_CASE("custom templates: file:PATH") {
             CHECK_THAT(e.message(), Catch::Contains(r.message));
         }
     }
+}
+
+TEST_CASE("a mode reads only its own baseline file, and the same template as the whole library") {
+    const std::string dir = default_data_dir();
+    struct Row { const char *mode, *vendor, *key; };
+    const Row rows[] = {{"vendor", "AuthenticAMD", "vendor-amd"},   {"vendor", "GenuineIntel", "vendor-intel"},
+                        {"hyperv-r2", "AuthenticAMD", "hyperv-r2-amd"}, {"hyperv-r2", "GenuineIntel", "hyperv-r2-intel"},
+                        {"level:x86-64-v2", "AuthenticAMD", "x86-64-v2"}, {"level:zen3", "AuthenticAMD", "zen3"},
+                        {"level:nehalem", "GenuineIntel", "nehalem"}};
+    for (const auto &r : rows) {
+        INFO(r.mode << " on " << r.vendor);
+        const TemplateLibrary lib = load_templates_for(parse_mode(r.mode), r.vendor, dir);
+        REQUIRE(lib.size() == 1);
+        REQUIRE(lib.count(r.key) == 1);
+        CHECK(template_to_yaml(lib.at(r.key)) == template_to_yaml(testing::baselines().at(r.key)));
+    }
+    CHECK(load_templates_for(parse_mode("off"), "AuthenticAMD", dir).empty());
+    CHECK(load_templates_for(parse_mode("pool"), "AuthenticAMD", dir).empty());
+    // No file of that name (or not a plain name): the whole directory, so
+    // normalize() can name the known levels.
+    for (const char *m : {"level:pentium", "level:../baselines/zen3", "level:.hidden"})
+        CHECK(load_templates_for(parse_mode(m), "AuthenticAMD", dir).size() == testing::baselines().size());
+    const TemplateLibrary custom = load_templates_for(parse_mode("file:" + testing::fixture("template-custom.yaml")), "GenuineIntel", dir);
+    REQUIRE(custom.size() == 1);
+    CHECK(custom.begin()->first == "file:" + testing::fixture("template-custom.yaml"));
+
+    // Lookup by file name holds only while every baseline is named as its file.
+    namespace fs = std::filesystem;
+    const fs::path tmp = fs::temp_directory_path() / ("cpucompat-misnamed-" + std::to_string(::getpid()));
+    fs::create_directories(tmp);
+    fs::copy_file(fs::path(dir) / "zen3.yaml", tmp / "zen9.yaml");
+    CHECK_THROWS_WITH(load_template_library(tmp.string()), Catch::EndsWith("template name \"zen3\" differs from its file name"));
+    fs::remove_all(tmp);
 }
 
 // The baselines are facts about real CPUs: checked against the dumps their

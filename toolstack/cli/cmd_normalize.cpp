@@ -100,9 +100,7 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
         const GuestType guest = o->guest_type == "pv" ? GuestType::pv : GuestType::hvm;
         const Mode mode = parse_mode(o->mode);
         const Policy host = import_policy_file(o->file, o->policy);
-        TemplateLibrary lib;
-        if (mode.kind != Mode::Kind::off && mode.kind != Mode::Kind::pool) lib = load_template_library(default_data_dir());
-        if (mode.kind == Mode::Kind::file) lib["file:" + mode.arg] = parse_template_yaml(read_input_file(mode.arg));
+        const TemplateLibrary lib = load_templates_for(mode, host.vendor_id, default_data_dir());
         if (mode.kind == Mode::Kind::pool && o->pool.empty()) throw Error("--mode pool needs --pool FILE for every pool host");
         Policy out;
         try {

@@ -105,10 +105,33 @@ TemplateLibrary load_template_library(const std::string &dir) {
     std::map<std::string, std::string> origin;
     for (const auto &p : files) {
         CpuTemplate t = parse_template_yaml(read_input_file(p.string()));
+        // load_templates_for() finds a baseline by its file name.
+        if (t.name != p.stem().string())
+            throw Error(p.string(), 0, "template name \"" + t.name + "\" differs from its file name");
         if (!origin.emplace(t.name, p.string()).second)
             throw Error(p.string(), 0, "template name \"" + t.name + "\" is also used by " + origin[t.name]);
         lib.emplace(t.name, std::move(t));
     }
+    return lib;
+}
+
+TemplateLibrary load_templates_for(const Mode &mode, const std::string &vendor_id, const std::string &dir) {
+    TemplateLibrary lib;
+    if (mode.kind == Mode::Kind::off || mode.kind == Mode::Kind::pool) return lib;
+    if (mode.kind == Mode::Kind::file) {
+        lib.emplace("file:" + mode.arg, parse_template_yaml(read_input_file(mode.arg)));
+        return lib;
+    }
+    const std::string key = template_key(mode, vendor_id);
+    // A level name becomes a path only when it is a plain name.
+    const bool plain = !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos &&
+                       key[0] != '.';
+    std::error_code ec;
+    const std::filesystem::path file = std::filesystem::path(dir) / (key + ".yaml");
+    if (!plain || !std::filesystem::is_regular_file(file, ec)) return load_template_library(dir);
+    CpuTemplate t = parse_template_yaml(read_input_file(file.string()));
+    if (t.name != key) throw Error(file.string(), 0, "template name \"" + t.name + "\" differs from its file name");
+    lib.emplace(key, std::move(t));
     return lib;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../core/cpu_template.h"
+#include "../core/normalize.h"
 #include "input_file.h"
 
 namespace cpucompat {
@@ -16,6 +17,13 @@ std::string template_to_yaml(const CpuTemplate &t);
 // Every *.yaml in `dir`, by template name. Throws Error on a bad file or on
 // two files with one name.
 TemplateLibrary load_template_library(const std::string &dir);
+
+// The templates `mode` needs on a host of this vendor: the baseline's own
+// file (DIR/KEY.yaml) and a file: template. Only when that file is missing
+// (an unknown level) is the whole directory read, so normalize() can list
+// the known levels. The plugin runs this in every xl create; one small file
+// instead of the whole directory keeps that cheap.
+TemplateLibrary load_templates_for(const Mode &mode, const std::string &vendor_id, const std::string &dir);
 
 // Where the baselines are: $CPUCOMPAT_DATADIR/baselines, else
 // <exe>/../share/cpucompat/baselines (the installed layout, and the build
