@@ -1,6 +1,7 @@
 // The cpucompat command as a user runs it: exit codes, JSON, messages.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <spawn.h>
@@ -241,4 +242,28 @@ TEST_CASE("cpucompat create without a config, or without the plugin, exits 2 nam
     CHECK_THAT(ready.out, Catch::EndsWith("instlat-zen1.txt: ready\n"));
     CHECK(missing.status == 2);
     CHECK_THAT(missing.err, Catch::StartsWith("cpucompat: /nonexistent/g.cfg: No such file or directory"));
+}
+
+TEST_CASE("cpucompat migrate-receive runs xl migrate-receive with the plugin preloaded and xl's options passed") {
+    setenv("CPUCOMPAT_PLUGIN", "/nonexistent/libxl-cpucompat.so", 1);
+    const Run absent = cli({"migrate-receive"});
+    CHECK(absent.status == 2);
+    CHECK_THAT(absent.err, Catch::Contains("/nonexistent/libxl-cpucompat.so: the cpucompat plugin is not installed there"));
+    // A stand-in xl first on PATH reports what it was given.
+    namespace fs = std::filesystem;
+    const fs::path bin = fs::temp_directory_path() / ("cpucompat-fake-xl-" + std::to_string(::getpid()));
+    fs::create_directories(bin);
+    std::ofstream(bin / "xl") << "#!/bin/sh\necho \"xl $*\"\necho \"preload=$LD_PRELOAD\"\n";
+    fs::permissions(bin / "xl", fs::perms::owner_all);
+    const std::string old_path = std::getenv("PATH");
+    // An empty file stands in for the plugin; the loader skips it with a warning on stderr.
+    std::ofstream(bin / "plugin.so").flush();
+    setenv("CPUCOMPAT_PLUGIN", (bin / "plugin.so").c_str(), 1);
+    setenv("PATH", (bin.string() + ":" + old_path).c_str(), 1);
+    const Run r = cli({"migrate-receive", "-e", "-d"});
+    setenv("PATH", old_path.c_str(), 1);
+    unsetenv("CPUCOMPAT_PLUGIN");
+    fs::remove_all(bin);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::StartsWith("xl migrate-receive -e -d\npreload=" + (bin / "plugin.so").string()));
 }

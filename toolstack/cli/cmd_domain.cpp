@@ -1,4 +1,4 @@
-// Domains: create (xl create with the plugin), check-restore (the plugin's
+// Domains: create and migrate-receive (xl with the plugin), check-restore (the plugin's
 // restore verdict as a dry run) and publish (xenstore records).
 #include <unistd.h>
 
@@ -33,6 +33,22 @@ std::string plugin_path() {
     return installed.empty() ? std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so" : installed;
 }
 
+// Runs `xl SUBCOMMAND ARGS...` with the plugin preloaded; returns only on
+// failure to start it.
+[[noreturn]] void exec_xl_with_plugin(const char *subcommand, std::vector<std::string> args) {
+    const std::string plugin = plugin_path();
+    if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
+    std::string preload = plugin;
+    if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+    setenv("LD_PRELOAD", preload.c_str(), 1);
+    std::vector<char *> argv{const_cast<char *>("xl"), const_cast<char *>(subcommand)};
+    for (auto &a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::cout.flush();
+    execvp("xl", argv.data());
+    throw Error(std::string("cannot run xl: ") + std::strerror(errno));
+}
+
 }  // namespace
 
 Runner add_create(CLI::App &app, const GlobalOptions &) {
@@ -46,22 +62,30 @@ Runner add_create(CLI::App &app, const GlobalOptions &) {
         std::vector<std::string> all = *args;
         for (const auto &r : c->remaining()) all.push_back(r);
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
-        const std::string plugin = plugin_path();
-        if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
         if (*check_only) {
+            const std::string plugin = plugin_path();
+            if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
             if (access(all.back().c_str(), R_OK) != 0) throw Error(all.back() + ": " + std::strerror(errno));
             std::cout << "plugin " << plugin << ", config " << all.back() << ": ready\n";
             return 0;
         }
-        std::string preload = plugin;
-        if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
-        setenv("LD_PRELOAD", preload.c_str(), 1);
-        std::vector<char *> argv{const_cast<char *>("xl"), const_cast<char *>("create")};
-        for (auto &a : all) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::cout.flush();
-        execvp("xl", argv.data());
-        throw Error(std::string("cannot run xl: ") + std::strerror(errno));
+        exec_xl_with_plugin("create", std::move(all));
+    };
+}
+
+// The receiving end of a plain `xl migrate -s "" DOMAIN "ssh HOST cpucompat
+// migrate-receive"`: the plugin judges the incoming domain's record against
+// this host before its memory is sent, so even a sender without the wrapper
+// is checked.
+Runner add_migrate_receive(CLI::App &app, const GlobalOptions &) {
+    auto args = std::make_shared<std::vector<std::string>>();
+    auto *c = app.add_subcommand("migrate-receive", "xl migrate-receive with the cpucompat plugin loaded: incompatible domains are refused before their memory moves");
+    c->prefix_command();
+    c->add_option("ARGS", *args, "xl migrate-receive's options");
+    return [args, c]() -> int {
+        std::vector<std::string> all = *args;
+        for (const auto &r : c->remaining()) all.push_back(r);
+        exec_xl_with_plugin("migrate-receive", std::move(all));
     };
 }
 

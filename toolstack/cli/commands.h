@@ -22,6 +22,7 @@ Runner add_compare(CLI::App &app, const GlobalOptions &g);
 Runner add_level(CLI::App &app, const GlobalOptions &g);
 Runner add_normalize(CLI::App &app, const GlobalOptions &g);
 Runner add_create(CLI::App &app, const GlobalOptions &g);
+Runner add_migrate_receive(CLI::App &app, const GlobalOptions &g);
 Runner add_check_restore(CLI::App &app, const GlobalOptions &g);
 Runner add_publish(CLI::App &app, const GlobalOptions &g);
 Runner add_migrate(CLI::App &app, const GlobalOptions &g);
