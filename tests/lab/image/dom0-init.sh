@@ -12,7 +12,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mkdir -p /run/xen /run/xenstored /var/log/xen/console
+mkdir -p /run/xen /run/xenstored /run/sshd /var/log/xen/console
 say() { echo "LAB: $*"; }
 
 name=dom0; hosts=; links=
@@ -51,6 +51,7 @@ for h in $(echo "$hosts" | tr ',' ' '); do echo "${h#*@} ${h%@*}" >> /etc/hosts;
 say "addresses: $(ip -o -4 addr show | awk '{printf "%s=%s ", $2, $4}')"
 
 dropbear -r /etc/dropbear/dropbear_ed25519_host_key -p 22 -s -E 2>/var/log/dropbear.log || say "dropbear failed"
+/usr/sbin/sshd -E /var/log/sshd.log || say "sshd failed: $(tail -n 3 /var/log/sshd.log)"
 if xl info >/dev/null 2>&1; then say "xl info ok"; else say "xl info failed"; fi
 echo "LAB-READY $name"
 # Stay up: the lab stops this host by killing QEMU (or `lab exec NAME poweroff -f`).

@@ -2,9 +2,10 @@
 # Builds the lab's dom0 initramfs from Debian's packages and this project's
 # freshly built artefacts: busybox, Xen 4.17 userspace (xl, xenstored,
 # xenconsoled, xen-cpuid, libxl-save-helper...) with its library closure,
-# the Xen and NIC kernel modules, dropbear (ssh server and client) with the
-# lab-only keys, OpenSSH's client (dropbear's dbclient dies with "Bad
-# buf_incrlen" on xl migrate's stream), the guest kernel and initramfs, and `make install` of the
+# the Xen and NIC kernel modules, dropbear (the runner's control channel)
+# and OpenSSH's client and server (between dom0s: xl migrate's stream over
+# dropbear's client died with "Bad buf_incrlen", over its server it stalled
+# or arrived corrupted) with the lab-only keys, the guest kernel and initramfs, and `make install` of the
 # project (cpucompat, its baselines and man pages).
 # Usage: mk-dom0.sh OUT.cpio.gz KVER GUEST.cpio.gz KEYDIR PROJECT_DIR
 set -euo pipefail
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 xb=/usr/lib/xen-4.17/bin
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,$xb,guest}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,etc/ssh,var/empty,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,$xb,guest}
 ln -s ../run "$root/var/run"
 
 cp /bin/busybox "$root/bin/busybox"
@@ -26,13 +27,14 @@ for b in xenstore xenstore-read xenstore-write xenstore-ls xenstore-list xenstor
 done
 cp /usr/sbin/dropbear "$root/usr/sbin/"
 cp /usr/bin/ssh "$root/usr/bin/ssh"
+cp /usr/sbin/sshd "$root/usr/sbin/sshd"
 
 # The project, installed as an admin would (the plugin is enabled per
 # test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 make -s -C "$project" install DESTDIR="$root" PREFIX=/usr/local >/dev/null
 
 # Libraries: the ldd closure of everything above, plus the loader.
-elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh $root/usr/local/bin/cpucompat $root/usr/local/lib/cpucompat/libxl-cpucompat.so"
+elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh /usr/sbin/sshd $root/usr/local/bin/cpucompat $root/usr/local/lib/cpucompat/libxl-cpucompat.so"
 for l in $(for e in $elfs; do ldd "$e"; done | awk '/=>/ {print $3}' | sort -u) /lib/x86_64-linux-gnu/libgcc_s.so.1; do
     cp "$(readlink -f "$l")" "$root/lib/x86_64-linux-gnu/$(basename "$l")"
 done
@@ -52,18 +54,22 @@ for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" 
     basename "$m" >> "$root/lib/modules/order"
 done
 
-# Accounts and ssh: root logs in with the lab-only key (dropbear serves);
-# dom0s reach each other with the same key through OpenSSH's client, which
-# is what xl migrate runs.
-printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
-printf 'root:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
-printf 'root:x:0:\n' > "$root/etc/group"
+# Accounts and ssh: root logs in with the lab-only key; the runner through
+# dropbear (port 22), dom0s to each other through OpenSSH (port 2222, which
+# is what xl migrate and cpucompat migrate run). sshd wants its privilege
+# separation user and /run/sshd.
+printf 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$root/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 printf '/bin/sh\n' > "$root/etc/shells"
 cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
+dropbearconvert dropbear openssh "$keys/host_key" "$root/etc/ssh/ssh_host_ed25519_key" >/dev/null 2>&1
+chmod 600 "$root/etc/ssh/ssh_host_ed25519_key"
+printf 'Port 2222\nHostKey /etc/ssh/ssh_host_ed25519_key\nPermitRootLogin prohibit-password\nUsePAM no\nPrintMotd no\nSubsystem sftp internal-sftp\n' > "$root/etc/ssh/sshd_config"
 cp "$keys/id_openssh" "$root/root/.ssh/id_lab"
 cp "$keys/id.pub" "$root/root/.ssh/authorized_keys"
 # Host keys are lab-only and shared by every dom0: nothing to check.
-printf 'Host *\n  IdentityFile /root/.ssh/id_lab\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > "$root/root/.ssh/config"
+printf 'Host *\n  Port 2222\n  IdentityFile /root/.ssh/id_lab\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n' > "$root/root/.ssh/config"
 chmod 700 "$root/root/.ssh"; chmod 600 "$root/root/.ssh/"*
 
 cp /etc/xen/xl.conf "$root/etc/xen/xl.conf"
