@@ -1,10 +1,11 @@
 // cpucompat migrate on real Xen (issue 5): decisions before anything moves,
 // the cross-vendor restart (EPYC -> Skylake-Server), and its faults: a guest
 // that ignores the shutdown, and a receiver whose create fails after the
-// shutdown. Live moves through the wrapper are not here yet: xl's stream
-// over the lab's ssh arrives corrupted (README, "The Xen lab").
+// shutdown; and a live move through the wrapper between the AMD hosts,
+// timed beside plain `xl migrate` in the same run.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +52,55 @@ BOOST_AUTO_TEST_CASE(migrate_decides_before_anything_moves, *utf::timeout(600)) 
     BOOST_TEST(migrate_json("a", "--dry-run --live-only dec b", 1)["decision"] == "refuse");
     BOOST_TEST(must("a", "xl list dec").find("dec") != std::string::npos);  // nothing moved
     BOOST_TEST(exec("b", "xl domid dec").status != 0);
+}
+
+// EPYC -> EPYC-Milan, compatible: a live move through the wrapper (PVH:
+// Debian's Xen cannot live-migrate PV guests). The guest's heartbeat goes on
+// and its policy on the receiver is the one it had. Then plain xl migrate
+// brings it back, so the wrapper's overhead is measured beside it.
+// Not in `make lab-check`: both moves stream over ssh between the dom0s, and
+// across the lab's link ssh fails now and then under TCG (handshakes ending
+// "incorrect signature", streams cut mid-way; README, "The Xen lab"). Run it
+// with `build/lab/system-tests --run_test=migrate_live_when_compatible`.
+BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(2400) * utf::disabled()) {
+    const GuestGuard on_a{"a", "lv"}, on_c{"c", "lv"};
+    // A custom template: under TCG the AMD hosts' HVM policies lack vme, below every x86-64 level.
+    put_file("a", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
+    put_file("a", "/etc/xen/lv.cfg",
+             guest_config("lv", "pvh", 96, "\"host,rdtscp=0\"") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
+    must("a", "cpucompat create /etc/xen/lv.cfg");
+    BOOST_REQUIRE(!wait_console("a", "lv", "GUEST-TICK", 180).empty());
+    const auto policy_of = [](const std::string &host) {
+        const std::string id = must(host, "xl domid lv");
+        return controllable(parse(host + ": lv", must(host, "xen-cpuid -p " + id.substr(0, id.find('\n')))).features);
+    };
+    const Featureset before = policy_of("a");
+    const int on_sender = last_tick("a", "lv");
+
+    using clock = std::chrono::steady_clock;
+    auto t0 = clock::now();
+    const Result wrapped = live_move_with_retries("a", "c", "lv", [] { return exec("a", "cpucompat --json migrate lv c"); });
+    const double wrapper_s = std::chrono::duration<double>(clock::now() - t0).count();
+    BOOST_REQUIRE_MESSAGE(wrapped.status == 0, "cpucompat migrate lv c: exit " << wrapped.status << "\n" << wrapped.err << wrapped.out);
+    const auto j = nlohmann::json::parse(wrapped.out);
+    BOOST_TEST(j["decision"] == "live");
+    BOOST_TEST(exec("a", "xl domid lv").status != 0);  // gone from the sender
+    const std::string tick = wait_console("c", "lv--incoming", "GUEST-TICK", 60);
+    int n = 0;
+    std::sscanf(tick.c_str(), "GUEST-TICK %d", &n);
+    BOOST_TEST(n > on_sender, "heartbeat on c (" << n << ") continues a's (" << on_sender << ")");
+    BOOST_TEST(names(policy_of("c")) == names(before));
+    BOOST_TEST(must("a", "tail -n 1 /var/log/cpucompat/migrations.log").find("\"decision\":\"live\"") != std::string::npos);
+
+    t0 = clock::now();
+    const Result plain = live_move_with_retries("c", "a", "lv", [] { return exec("c", "xl migrate lv a"); });
+    const double plain_s = std::chrono::duration<double>(clock::now() - t0).count();
+    BOOST_REQUIRE_MESSAGE(plain.status == 0, "xl migrate lv a:\n" << plain.err);
+    BOOST_TEST(names(policy_of("a")) == names(before));
+    const nlohmann::json m{{"wrapper_seconds", wrapper_s}, {"plain_xl_migrate_seconds", plain_s},
+                           {"note", "one PVH 96 MiB guest, EPYC <-> EPYC-Milan under QEMU TCG; retried attempts included"}};
+    std::ofstream(records_dir() + "/migrate-live-overhead.json") << m.dump(2) << "\n";
+    BOOST_TEST_MESSAGE("live move, 96 MiB PVH: cpucompat migrate " << wrapper_s << " s, plain xl migrate " << plain_s << " s");
 }
 
 BOOST_AUTO_TEST_CASE(migrate_restarts_across_vendors, *utf::timeout(900)) {
