@@ -26,19 +26,21 @@ namespace cpucompat {
 namespace {
 
 // $CPUCOMPAT_PLUGIN, else <exe>/../lib/cpucompat/ (installed layout and
-// build tree alike), else the compiled-in LIBDIR.
-std::string plugin_path() {
-    if (const char *env = std::getenv("CPUCOMPAT_PLUGIN"); env && *env) return env;
-    const std::string installed = beside_exe("lib/cpucompat/libxl-cpucompat.so");
-    return installed.empty() ? std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so" : installed;
+// build tree alike), else the compiled-in LIBDIR. Throws Error when it is
+// not readable there.
+std::string installed_plugin() {
+    std::string path;
+    if (const char *env = std::getenv("CPUCOMPAT_PLUGIN"); env && *env) path = env;
+    else path = beside_exe("lib/cpucompat/libxl-cpucompat.so");
+    if (path.empty()) path = std::string(CPUCOMPAT_LIBDIR) + "/libxl-cpucompat.so";
+    if (access(path.c_str(), R_OK) != 0) throw Error(path + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
+    return path;
 }
 
 // Runs `xl SUBCOMMAND ARGS...` with the plugin preloaded; returns only on
 // failure to start it.
 [[noreturn]] void exec_xl_with_plugin(const char *subcommand, std::vector<std::string> args) {
-    const std::string plugin = plugin_path();
-    if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
-    std::string preload = plugin;
+    std::string preload = installed_plugin();
     if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
     setenv("LD_PRELOAD", preload.c_str(), 1);
     std::vector<char *> argv{const_cast<char *>("xl"), const_cast<char *>(subcommand)};
@@ -63,8 +65,7 @@ Runner add_create(CLI::App &app, const GlobalOptions &) {
         for (const auto &r : c->remaining()) all.push_back(r);
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
         if (*check_only) {
-            const std::string plugin = plugin_path();
-            if (access(plugin.c_str(), R_OK) != 0) throw Error(plugin + ": the cpucompat plugin is not installed there: " + std::strerror(errno));
+            const std::string plugin = installed_plugin();
             if (access(all.back().c_str(), R_OK) != 0) throw Error(all.back() + ": " + std::strerror(errno));
             std::cout << "plugin " << plugin << ", config " << all.back() << ": ready\n";
             return 0;

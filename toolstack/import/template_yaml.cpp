@@ -93,6 +93,17 @@ std::string template_to_yaml(const CpuTemplate &t) {
     return std::string(e.c_str()) + "\n";
 }
 
+namespace {
+
+// A baseline is named as its file (KEY.yaml): load_templates_for() finds it so.
+CpuTemplate load_baseline_file(const std::filesystem::path &p) {
+    CpuTemplate t = parse_template_yaml(read_input_file(p.string()));
+    if (t.name != p.stem().string()) throw Error(p.string(), 0, "template name \"" + t.name + "\" differs from its file name");
+    return t;
+}
+
+}  // namespace
+
 TemplateLibrary load_template_library(const std::string &dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -104,10 +115,7 @@ TemplateLibrary load_template_library(const std::string &dir) {
     TemplateLibrary lib;
     std::map<std::string, std::string> origin;
     for (const auto &p : files) {
-        CpuTemplate t = parse_template_yaml(read_input_file(p.string()));
-        // load_templates_for() finds a baseline by its file name.
-        if (t.name != p.stem().string())
-            throw Error(p.string(), 0, "template name \"" + t.name + "\" differs from its file name");
+        CpuTemplate t = load_baseline_file(p);
         if (!origin.emplace(t.name, p.string()).second)
             throw Error(p.string(), 0, "template name \"" + t.name + "\" is also used by " + origin[t.name]);
         lib.emplace(t.name, std::move(t));
@@ -129,9 +137,7 @@ TemplateLibrary load_templates_for(const Mode &mode, const std::string &vendor_i
     std::error_code ec;
     const std::filesystem::path file = std::filesystem::path(dir) / (key + ".yaml");
     if (!plain || !std::filesystem::is_regular_file(file, ec)) return load_template_library(dir);
-    CpuTemplate t = parse_template_yaml(read_input_file(file.string()));
-    if (t.name != key) throw Error(file.string(), 0, "template name \"" + t.name + "\" differs from its file name");
-    lib.emplace(key, std::move(t));
+    lib.emplace(key, load_baseline_file(file));
     return lib;
 }
 
