@@ -51,6 +51,13 @@ std::string installed_plugin() {
     throw Error(std::string("cannot run xl: ") + std::strerror(errno));
 }
 
+// A prefix command's arguments: the ones CLI11 matched, then the rest as given.
+std::vector<std::string> passed_args(const std::vector<std::string> &matched, const CLI::App *c) {
+    std::vector<std::string> all = matched;
+    for (const auto &r : c->remaining()) all.push_back(r);
+    return all;
+}
+
 }  // namespace
 
 Runner add_create(CLI::App &app, const GlobalOptions &) {
@@ -61,8 +68,7 @@ Runner add_create(CLI::App &app, const GlobalOptions &) {
     c->add_flag("--check", *check_only, "only check that the plugin and CFG are there (cpucompat migrate asks receivers this)");
     c->add_option("ARGS", *args, "xl create's arguments");
     return [args, check_only, c]() -> int {
-        std::vector<std::string> all = *args;
-        for (const auto &r : c->remaining()) all.push_back(r);
+        std::vector<std::string> all = passed_args(*args, c);
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
         if (*check_only) {
             const std::string plugin = installed_plugin();
@@ -84,9 +90,7 @@ Runner add_migrate_receive(CLI::App &app, const GlobalOptions &) {
     c->prefix_command();
     c->add_option("ARGS", *args, "xl migrate-receive's options");
     return [args, c]() -> int {
-        std::vector<std::string> all = *args;
-        for (const auto &r : c->remaining()) all.push_back(r);
-        exec_xl_with_plugin("migrate-receive", std::move(all));
+        exec_xl_with_plugin("migrate-receive", passed_args(*args, c));
     };
 }
 
