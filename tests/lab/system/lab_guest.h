@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../../../toolstack/core/catalogue.h"
+#include "../../../toolstack/import/domain_record.h"
 #include "../../../toolstack/import/import.h"
 #include "lab_client.h"
 
@@ -47,6 +48,22 @@ inline void create(const std::string &host, const std::string &name, const std::
     put_file(host, "/etc/xen/" + name + ".cfg", guest_config(name, type, mem, cpuid));
     must(host, "xl create /etc/xen/" + name + ".cfg");
     BOOST_REQUIRE_MESSAGE(!wait_console(host, name, "GUEST-TICK", 180).empty(), name << " never ticked on " << host);
+}
+
+inline std::string domid(const std::string &host, const std::string &name) {
+    const std::string out = must(host, "xl domid " + name);
+    return out.substr(0, out.find('\n'));
+}
+
+// The domain's policy as Xen applied it.
+inline Policy domain_policy(const std::string &host, const std::string &name) {
+    return parse(host + ": domain " + name, must(host, "xen-cpuid -p " + domid(host, name)));
+}
+
+// The record as the guest's xenstore directory shows it (from c_info.xsdata).
+inline cpucompat::DomainRecord record_of(const std::string &host, const std::string &name) {
+    const std::string id = domid(host, name);
+    return cpucompat::record_from_json(must(host, "xenstore-read /local/domain/" + id + "/cpucompat"), host + ": domain " + name);
 }
 
 inline void destroy(const std::string &host, const std::string &name) { exec(host, "xl destroy " + name); }

@@ -70,10 +70,7 @@ BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(2400) * utf::di
              guest_config("lv", "pvh", 96, "\"host,rdtscp=0\"") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
     must("a", "cpucompat create /etc/xen/lv.cfg");
     BOOST_REQUIRE(!wait_console("a", "lv", "GUEST-TICK", 180).empty());
-    const auto policy_of = [](const std::string &host) {
-        const std::string id = must(host, "xl domid lv");
-        return controllable(parse(host + ": lv", must(host, "xen-cpuid -p " + id.substr(0, id.find('\n')))).features);
-    };
+    const auto policy_of = [](const std::string &host) { return controllable(domain_policy(host, "lv").features); };
     const Featureset before = policy_of("a");
     const int on_sender = last_tick("a", "lv");
 
@@ -116,8 +113,7 @@ BOOST_AUTO_TEST_CASE(migrate_restarts_across_vendors, *utf::timeout(900)) {
     BOOST_TEST(exec("a", "xl domid xv").status != 0);  // nothing left on the sender
     BOOST_REQUIRE(!wait_console("b", "xv", "GUEST-TICK", 180).empty());
     BOOST_TEST(wait_console("b", "xv", "GUEST-VENDOR", 10) == "GUEST-VENDOR GenuineIntel");
-    const std::string id = must("b", "xl domid xv");
-    const DomainRecord rec = record_from_json(must("b", "xenstore-read /local/domain/" + id.substr(0, id.find('\n')) + "/cpucompat"), "b");
+    const DomainRecord rec = record_of("b", "xv");
     BOOST_TEST(rec.mode == "level:x86-64-v2");
     BOOST_TEST(rec.policy.vendor_id == "GenuineIntel");
     BOOST_TEST(must("a", "tail -n 1 /var/log/cpucompat/migrations.log").find("\"outcome\":\"moved\"") != std::string::npos);

@@ -28,21 +28,6 @@ void put_config(const std::string &host, const std::string &name, const std::str
     put_file(host, "/etc/xen/" + name + ".cfg", cfg);
 }
 
-std::string domid(const std::string &host, const std::string &name) {
-    const std::string out = must(host, "xl domid " + name);
-    return out.substr(0, out.find('\n'));
-}
-
-Policy domain_policy(const std::string &host, const std::string &name) {
-    return parse(host + ": domain " + name, must(host, "xen-cpuid -p " + domid(host, name)));
-}
-
-// The record as the guest's xenstore directory shows it (from c_info.xsdata).
-DomainRecord record_of(const std::string &host, const std::string &name) {
-    const std::string id = domid(host, name);
-    return record_from_json(must(host, "xenstore-read /local/domain/" + id + "/cpucompat"), host + ": domain " + name);
-}
-
 std::string uuid_of(const std::string &host, const std::string &name) {
     std::string vm = must(host, "xenstore-read /local/domain/" + domid(host, name) + "/vm");
     vm = vm.substr(0, vm.find('\n'));
