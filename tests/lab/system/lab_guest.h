@@ -2,8 +2,6 @@
 // file: creating lab guests, reading policies back, guests' CPU flags.
 #pragma once
 
-#include <fstream>
-#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -81,30 +79,5 @@ struct CleanupGuard {
     std::string host, command;
     ~CleanupGuard() { exec(host, command); }
 };
-
-// Live migration under QEMU TCG: now and then Xen's save/restore helpers in
-// dom0 die mid-stream (SIGSEGV in libc's _int_free, or "Unknown type ...
-// for pfn" from page types read back as garbage), both ends at once, also in
-// a migration within one host over a pipe (about 1 in 6 there): dom0 memory
-// corrupted under emulation, not a fault of the transport or of cpucompat.
-// xl then resumes the guest on the sender. `move` runs up to 3 times while
-// the guest is still on the sender; each failed attempt is recorded in
-// build/lab/records/ with the segfault lines of both dom0s' kernel logs.
-inline Result live_move_with_retries(const std::string &from, const std::string &to, const std::string &guest,
-                                     const std::function<Result()> &move) {
-    Result r;
-    for (int attempt = 1; attempt <= 3; ++attempt) {
-        r = move();
-        if (r.status == 0 || exec(from, "xl domid " + guest).status != 0) break;
-        const std::string dmesg = exec(from, "dmesg | grep segfault").out + exec(to, "dmesg | grep segfault").out;
-        std::ofstream(records_dir() + "/live-migration-" + guest + "-attempt-" + std::to_string(attempt) + "-failed.txt")
-            << r.err << r.out << "\nsegfaults in dom0 kernel logs:\n" << dmesg;
-        BOOST_TEST_MESSAGE("live migration of " << guest << ", attempt " << attempt << " failed; the guest resumed on " << from
-                                                << ":\n" << r.err << "\n" << dmesg);
-        exec(to, "xl destroy " + guest + "--incoming");  // a half-built receiver domain, if any
-    }
-    return r;
-}
-
 
 }  // namespace lab

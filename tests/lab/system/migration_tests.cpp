@@ -58,11 +58,7 @@ BOOST_AUTO_TEST_CASE(migrate_decides_before_anything_moves, *utf::timeout(600)) 
 // Debian's Xen cannot live-migrate PV guests). The guest's heartbeat goes on
 // and its policy on the receiver is the one it had. Then plain xl migrate
 // brings it back, so the wrapper's overhead is measured beside it.
-// Not in `make lab-check`: both moves stream over ssh between the dom0s, and
-// across the lab's link ssh fails now and then under TCG (handshakes ending
-// "incorrect signature", streams cut mid-way; README, "The Xen lab"). Run it
-// with `build/lab/system-tests --run_test=migrate_live_when_compatible`.
-BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(2400) * utf::disabled()) {
+BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(900)) {
     const GuestGuard on_a{"a", "lv"}, on_c{"c", "lv"};
     // A custom template: under TCG the AMD hosts' HVM policies lack vme, below every x86-64 level.
     put_file("a", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
@@ -76,7 +72,7 @@ BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(2400) * utf::di
 
     using clock = std::chrono::steady_clock;
     auto t0 = clock::now();
-    const Result wrapped = live_move_with_retries("a", "c", "lv", [] { return exec("a", "cpucompat --json migrate lv c"); });
+    const Result wrapped = exec("a", "cpucompat --json migrate lv c");
     const double wrapper_s = std::chrono::duration<double>(clock::now() - t0).count();
     BOOST_REQUIRE_MESSAGE(wrapped.status == 0, "cpucompat migrate lv c: exit " << wrapped.status << "\n" << wrapped.err << wrapped.out);
     const auto j = nlohmann::json::parse(wrapped.out);
@@ -90,12 +86,12 @@ BOOST_AUTO_TEST_CASE(migrate_live_when_compatible, *utf::timeout(2400) * utf::di
     BOOST_TEST(must("a", "tail -n 1 /var/log/cpucompat/migrations.log").find("\"decision\":\"live\"") != std::string::npos);
 
     t0 = clock::now();
-    const Result plain = live_move_with_retries("c", "a", "lv", [] { return exec("c", "xl migrate lv a"); });
+    const Result plain = exec("c", "xl migrate lv a");
     const double plain_s = std::chrono::duration<double>(clock::now() - t0).count();
     BOOST_REQUIRE_MESSAGE(plain.status == 0, "xl migrate lv a:\n" << plain.err);
     BOOST_TEST(names(policy_of("a")) == names(before));
     const nlohmann::json m{{"wrapper_seconds", wrapper_s}, {"plain_xl_migrate_seconds", plain_s},
-                           {"note", "one PVH 96 MiB guest, EPYC <-> EPYC-Milan under QEMU TCG; retried attempts included"}};
+                           {"note", "one PVH 96 MiB guest, EPYC <-> EPYC-Milan under QEMU TCG"}};
     std::ofstream(records_dir() + "/migrate-live-overhead.json") << m.dump(2) << "\n";
     BOOST_TEST_MESSAGE("live move, 96 MiB PVH: cpucompat migrate " << wrapper_s << " s, plain xl migrate " << plain_s << " s");
 }
@@ -148,3 +144,4 @@ BOOST_AUTO_TEST_CASE(migrate_faults_leave_the_domain_running_once, *utf::timeout
         BOOST_TEST(!wait_console("a", "clash", "GUEST-HELLO", 120).empty());
     }
 }
+
