@@ -17,6 +17,41 @@ struct ProcessResult {
 ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_s = 0);
 // Runs argv with this process's stdout and stderr (progress passes through).
 int run_passthrough(const std::vector<std::string> &argv);
+// The same with its stdout sent to this process's stderr, and `env`
+// ("NAME=value") added to its environment: for a command whose stdout is
+// kept for a protocol (cpucompat create --hold).
+int run_to_stderr(const std::vector<std::string> &argv, const std::vector<std::string> &env = {});
+
+// A command with a pipe to its stdin and one from its stdout, spoken to line
+// by line (the sender's end of cpucompat create --hold over ssh); its
+// stderr is collected. The destructor kills it if it still runs.
+class Session {
+public:
+    explicit Session(const std::vector<std::string> &argv);
+    ~Session();
+    Session(const Session &) = delete;
+    Session &operator=(const Session &) = delete;
+
+    // The next line of its stdout, without the newline; false at its end or
+    // when timeout_s passed first (timed_out() tells which).
+    bool read_line(std::string &line, double timeout_s);
+    // false if it no longer reads (it exited, or the pipe broke).
+    bool write_line(const std::string &line);
+    // Closes its stdin and waits for it to exit, killing it after timeout_s;
+    // its exit status, -1 if it was killed or did not exit normally.
+    int finish(double timeout_s);
+    bool timed_out() const { return timed_out_; }
+    const std::string &err() const { return err_; }
+
+private:
+    // Reads stdout and stderr until `deadline` (monotonic seconds, then
+    // timed_out_), or until a whole line is there (for_line), or else until
+    // both are closed. Whether a whole line is there.
+    bool pump(double deadline, bool for_line);
+    int pid_ = -1, in_ = -1, out_ = -1, errfd_ = -1;
+    std::string out_buf_, err_;
+    bool timed_out_ = false;
+};
 
 // Seconds on CLOCK_MONOTONIC: for timeouts and phase durations.
 double monotonic_seconds();

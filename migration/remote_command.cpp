@@ -32,4 +32,13 @@ std::vector<std::string> ssh_argv(const std::string &ssh_command, const std::str
     return out;
 }
 
+std::string with_keepalive(const std::string &ssh_command) {
+    std::istringstream words(ssh_command.empty() ? "ssh" : ssh_command);
+    std::string first;
+    words >> first;
+    const std::string base = first.substr(first.rfind('/') + 1);
+    if (base != "ssh") return ssh_command;
+    return (ssh_command.empty() ? "ssh" : ssh_command) + " -o ConnectTimeout=15 -o ServerAliveInterval=5 -o ServerAliveCountMax=6";
+}
+
 }  // namespace cpucompat

@@ -20,4 +20,11 @@ std::string shell_line(const std::vector<std::string> &argv);
 // read as an ssh option).
 std::vector<std::string> ssh_argv(const std::string &ssh_command, const std::string &host, const std::vector<std::string> &argv);
 
+// ssh_command with OpenSSH's keepalive and a connect timeout added when it
+// is OpenSSH's ssh: a link that goes silent for 30 s (or a host that does
+// not answer a connection in 15 s) then ends the command with 255 instead
+// of leaving it hanging (TCP alone would wait for minutes to hours). Other
+// commands are returned as they are.
+std::string with_keepalive(const std::string &ssh_command);
+
 }  // namespace cpucompat

@@ -1,7 +1,5 @@
 #include "restart.h"
 
-#include "../toolstack/core/error.h"
-
 namespace cpucompat {
 
 const char *outcome_name(RestartOutcome o) {
@@ -26,10 +24,14 @@ public:
     bool phase(const char *name, const std::function<void()> &f) {
         PhaseRecord p{name, false, 0, ""};
         const double t0 = now_();
+        failure_ = Failure::none;
         try {
             f();
             p.ok = true;
         } catch (const std::exception &e) {
+            failure_ = dynamic_cast<const LinkLost *>(&e)       ? Failure::link_lost
+                       : dynamic_cast<const NotCommitted *>(&e) ? Failure::not_committed
+                                                                : Failure::error;
             p.error = e.what();
             if (r_.failure.empty()) r_.failure = std::string(name) + ": " + e.what();
         }
@@ -37,10 +39,19 @@ public:
         r_.phases.push_back(p);
         return p.ok;
     }
+    // How the last phase failed.
+    enum class Failure { none, error, not_committed, link_lost };
+    Failure failure() const { return failure_; }
+
+    RestartReport &finish(RestartOutcome o) {
+        r_.outcome = o;
+        return r_;
+    }
 
 private:
     RestartReport &r_;
     const std::function<double()> &now_;
+    Failure failure_ = Failure::none;
 };
 
 }  // namespace
@@ -48,10 +59,18 @@ private:
 RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::function<double()> &now) {
     RestartReport r;
     Runner run(r, now);
-    if (!run.phase("check", [&] { s.check_receiver(); }) || !run.phase("save-config", [&] { s.save_config(); })) {
-        r.outcome = RestartOutcome::not_started;
-        return r;
-    }
+    const auto restart_here = [&]() -> RestartReport & {
+        return run.finish(run.phase("restart-on-sender", [&] { s.start_on_sender(); }) ? RestartOutcome::recovered
+                                                                                        : RestartOutcome::down);
+    };
+    // A copy there may run: remove it before starting one here, or start nothing.
+    const auto destroy_there_then_restart_here = [&]() -> RestartReport & {
+        if (!run.phase("destroy-on-receiver", [&] { s.destroy_on_receiver(); })) return run.finish(RestartOutcome::unknown);
+        return restart_here();
+    };
+
+    if (!run.phase("check", [&] { s.check_receiver(); }) || !run.phase("save-config", [&] { s.save_config(); }))
+        return run.finish(RestartOutcome::not_started);
     bool gone = false;
     if (!run.phase("shutdown", [&] {
             gone = s.shutdown(force_shutdown);
@@ -59,30 +78,26 @@ RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::funct
         })) {
         // Not gone: it runs (or, if shutdown itself failed, it may be going
         // down; confirm_gone tells which).
-        if (!gone && !run.phase("confirm-gone", [&] { s.confirm_gone(); })) {
-            r.outcome = RestartOutcome::still_running;
-            return r;
-        }
-        // It went down after all: restart it here.
-        r.outcome = run.phase("restart-on-sender", [&] { s.start_on_sender(); }) ? RestartOutcome::recovered : RestartOutcome::down;
-        return r;
+        if (!gone && !run.phase("confirm-gone", [&] { s.confirm_gone(); })) return run.finish(RestartOutcome::still_running);
+        return restart_here();  // it went down after all
     }
-    if (!run.phase("confirm-gone", [&] { s.confirm_gone(); })) {
-        r.outcome = RestartOutcome::unknown;  // shut down, yet still listed: start nothing anywhere
-        return r;
+    if (!run.phase("confirm-gone", [&] { s.confirm_gone(); }))
+        return run.finish(RestartOutcome::unknown);  // shut down, yet still listed: start nothing anywhere
+
+    // The domain is down here from now on.
+    if (!run.phase("create-on-receiver", [&] { s.create_paused_on_receiver(); }))
+        return restart_here();  // never committed: no copy there can run
+    if (!run.phase("commit-on-receiver", [&] { s.commit_on_receiver(); })) {
+        if (run.failure() == Runner::Failure::not_committed) return restart_here();
+        if (run.failure() == Runner::Failure::error) return destroy_there_then_restart_here();
+        // No answer: ask again until the receiver tells whether it runs it.
+        bool running = false;
+        if (!run.phase("locate-on-receiver", [&] { running = s.running_on_receiver(); })) return run.finish(RestartOutcome::unknown);
+        if (!running) return restart_here();
     }
-    if (run.phase("create-on-receiver", [&] { s.create_on_receiver(); }) &&
-        run.phase("first-sign-of-life", [&] { s.confirm_running_on_receiver(); })) {
-        r.outcome = RestartOutcome::moved;
-        return r;
-    }
-    // Failed on the receiver: remove whatever is there, then come back here.
-    if (!run.phase("destroy-on-receiver", [&] { s.destroy_on_receiver(); })) {
-        r.outcome = RestartOutcome::unknown;  // a copy may run there: starting here could double it
-        return r;
-    }
-    r.outcome = run.phase("restart-on-sender", [&] { s.start_on_sender(); }) ? RestartOutcome::recovered : RestartOutcome::down;
-    return r;
+    if (run.phase("first-sign-of-life", [&] { s.confirm_running_on_receiver(); })) return run.finish(RestartOutcome::moved);
+    if (run.failure() == Runner::Failure::link_lost) return run.finish(RestartOutcome::unknown);  // it may run there
+    return destroy_there_then_restart_here();
 }
 
 }  // namespace cpucompat

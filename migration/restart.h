@@ -4,16 +4,33 @@
 // failure can be injected in tests.
 //
 // Invariants: the receiver's copy is created only once the sender's is
-// confirmed gone; the sender's is restarted only once the receiver's is
-// confirmed destroyed (or was never created). When neither can be known,
-// nothing is started and the report says where the saved config is.
+// confirmed gone, and created paused: it runs only once the sender has
+// told it to (commit). A paused copy the sender never committed destroys
+// itself (the receiver holds it on a lease), so after a failed create the
+// sender may start the domain again without reaching the receiver. After a
+// commit the sender restarts its own copy only once the receiver's is
+// confirmed destroyed or absent. When the receiver cannot be reached to
+// tell, nothing is started and the report says where the saved config is.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "../toolstack/core/error.h"
+
 namespace cpucompat {
+
+// The receiver could not be asked: the link to it failed and did not come
+// back within the move's link timeout.
+struct LinkLost : Error {
+    using Error::Error;
+};
+// The commit never left the sender (the session to the receiver had
+// already ended): the receiver's copy is destroyed there without it.
+struct NotCommitted : Error {
+    using Error::Error;
+};
 
 class RestartSteps {
 public:
@@ -23,8 +40,18 @@ public:
     virtual void save_config() = 0;           // the domain's config, kept for both starts
     virtual bool shutdown(bool force) = 0;    // false: still running after the timeout (not forced)
     virtual void confirm_gone() = 0;          // no such domain on the sender any more
-    virtual void create_on_receiver() = 0;
+    // Creates the domain paused on the receiver, on a lease. When it throws,
+    // no copy there can ever run.
+    virtual void create_paused_on_receiver() = 0;
+    // Tells the receiver to run its copy. NotCommitted: it was never told;
+    // LinkLost: no answer came, it may or may not run; Error: it answered
+    // that it could not.
+    virtual void commit_on_receiver() = 0;
+    // Running there and using CPU time; LinkLost when it cannot be asked.
     virtual void confirm_running_on_receiver() = 0;
+    // Whether the receiver runs the domain. A paused (uncommitted) copy is
+    // destroyed and counts as not running. LinkLost when it cannot be asked.
+    virtual bool running_on_receiver() = 0;
     virtual void destroy_on_receiver() = 0;   // any copy there, half-built or not
     virtual void start_on_sender() = 0;       // from the saved config
 };

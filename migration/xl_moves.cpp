@@ -20,6 +20,13 @@ namespace cpucompat {
 namespace {
 
 constexpr const char *kSavedDir = "/var/lib/cpucompat/migrated";
+// The receiver destroys a copy the sender has not told to run within this
+// time after it was built; the sender answers at once, so it only matters
+// when the sender or the link is gone.
+constexpr double kHoldSeconds = 30;
+constexpr double kCreateSeconds = 300;     // building a domain there, at most
+constexpr double kSignOfLifeSeconds = 60;  // from running to CPU time used
+constexpr double kAskSeconds = 60;         // one command there, at most
 
 // The first line that says something (ssh may lead with an empty one).
 std::string first_line(const std::string &s) {
@@ -27,6 +34,19 @@ std::string first_line(const std::string &s) {
     for (std::string l; std::getline(in, l);)
         if (l.find_first_not_of(" \t\r") != std::string::npos && l.find("skipping hostkey check") == std::string::npos) return l;
     return "";
+}
+
+// What the receiver's cpucompat said went wrong (its first "cpucompat:"
+// line), else the last line that says something: xl's own chatter comes
+// first, ssh's word on a failed link last.
+std::string reason_line(const std::string &err) {
+    std::istringstream in(err);
+    std::string last;
+    for (std::string l; std::getline(in, l);) {
+        if (l.find("cpucompat:") != std::string::npos) return l;
+        if (!first_line(l).empty()) last = first_line(l);
+    }
+    return last;
 }
 
 // retry: run again once if ssh itself failed (255); only for reads and
@@ -116,8 +136,39 @@ XlRestartSteps::XlRestartSteps(MoveRequest req, DomainFacts facts, ReceiverFacts
     remote_cfg_ = saved_;
 }
 
+XlRestartSteps::~XlRestartSteps() = default;
+
 std::vector<std::string> XlRestartSteps::remote(const std::vector<std::string> &argv) const {
-    return ssh_argv(req_.ssh, req_.host, argv);
+    return ssh_argv(with_keepalive(req_.ssh), req_.host, argv);
+}
+
+ProcessResult XlRestartSteps::ask_receiver(const std::vector<std::string> &argv, const std::string &what) const {
+    const double deadline = monotonic_seconds() + req_.link_timeout;
+    for (;;) {
+        const ProcessResult r = run_captured(remote(argv), kAskSeconds);
+        if (r.status == 0) return r;
+        const std::string why = r.timed_out ? "no answer in " + std::to_string(static_cast<int>(kAskSeconds)) + " s"
+                                            : first_line(r.err + "\n" + r.out);
+        if (r.status != 255 && !r.timed_out) throw Error(req_.host + ": " + what + ": " + why);
+        if (monotonic_seconds() >= deadline)
+            throw LinkLost(req_.host + ": " + what + ": unreachable for " + std::to_string(static_cast<int>(req_.link_timeout)) +
+                           " s (" + why + ")");
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+    }
+}
+
+std::string XlRestartSteps::receiver_domid() const {
+    const ProcessResult r = ask_receiver({"xl", "list", "-l"}, "xl list -l");
+    nlohmann::json all;
+    try {
+        all = nlohmann::json::parse(r.out);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(req_.host + ": xl list -l: not JSON: " + e.what());
+    }
+    for (const auto &dom : all)
+        if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
+            return std::to_string(dom.value("domid", 0u));
+    return "";
 }
 
 void XlRestartSteps::check_receiver() {
@@ -155,47 +206,101 @@ void XlRestartSteps::confirm_gone() {
     if (run_captured({"xl", "domid", d_.name}).status == 0) throw Error(d_.name + " still exists here");
 }
 
-void XlRestartSteps::create_on_receiver() {
+std::string XlRestartSteps::end_held() {
+    const bool timed_out = held_->timed_out();
+    const int status = held_->finish(kAskSeconds);
+    std::string why = reason_line(held_->err());
+    held_.reset();
+    if (timed_out) return "no answer in time" + (why.empty() ? "" : " (" + why + ")");
+    if (why.empty()) why = "exit status " + std::to_string(status);
+    return status == 255 ? "the link failed: " + why : why;
+}
+
+void XlRestartSteps::create_paused_on_receiver() {
     // The same uuid as on the sender: it marks the copy this move made, so
-    // destroy_on_receiver never touches another domain of the same name.
-    std::vector<std::string> argv{"cpucompat", "create", remote_cfg_, "uuid=\"" + d_.uuid + "\""};
+    // the receiver's copy is never confused with another domain of the
+    // same name.
+    std::vector<std::string> argv{"cpucompat", "create", "--hold", std::to_string(static_cast<int>(kHoldSeconds)), remote_cfg_,
+                                  "uuid=\"" + d_.uuid + "\""};
     if (d_.record) argv.push_back("cpu_compat=\"" + d_.record->mode + "\"");
-    must(remote(argv), req_.host + ": cpucompat create");
+    held_ = std::make_unique<Session>(remote(argv));
+    const double deadline = monotonic_seconds() + kCreateSeconds;
+    for (std::string line; held_->read_line(line, deadline - monotonic_seconds());)
+        if (line.rfind("READY ", 0) == 0) return;
+    throw Error(req_.host + ": cpucompat create: " + end_held());
+}
+
+void XlRestartSteps::commit_on_receiver() {
+    if (!held_->write_line("go")) throw NotCommitted(req_.host + ": cpucompat create: " + end_held());
+    std::string line;
+    if (held_->read_line(line, kAskSeconds) && line == "RUNNING") {
+        held_->finish(kAskSeconds);
+        held_.reset();
+        return;
+    }
+    const bool no_answer = held_->timed_out();
+    const int status = held_->finish(kAskSeconds);
+    const std::string why = reason_line(held_->err());
+    held_.reset();
+    if (no_answer || status == 255 || status == -1)
+        throw LinkLost(req_.host + ": no answer after telling it to run " + d_.name + (why.empty() ? "" : ": " + why));
+    throw Error(req_.host + ": cpucompat create: " + (why.empty() ? "exit status " + std::to_string(status) : why));
 }
 
 void XlRestartSteps::confirm_running_on_receiver() {
-    // A sign of life: the domain is there, not paused, and has used CPU time.
-    for (int i = 0; i < 60; ++i) {
-        const ProcessResult r = run_captured(remote({"xl", "list", d_.name}));
-        std::istringstream lines(r.out);
-        std::string header, line;
-        std::getline(lines, header);
-        if (r.status == 0 && std::getline(lines, line)) {
-            std::istringstream cols(line);
-            std::string name, id, mem, vcpus, state;
-            double time = 0;
-            cols >> name >> id >> mem >> vcpus >> state >> time;
-            if (state.find('p') == std::string::npos && state.find('c') == std::string::npos && time > 0) return;
-            if (state.find('c') != std::string::npos) throw Error(req_.host + ": " + d_.name + " crashed");
+    // A sign of life: the domain is there, not paused, and has used CPU
+    // time. While ssh fails, asked again until the link timeout.
+    const double give_up = monotonic_seconds() + kSignOfLifeSeconds;
+    double unreachable_since = 0;
+    std::string why;
+    for (;;) {
+        const ProcessResult r = run_captured(remote({"xl", "list", d_.name}), kAskSeconds);
+        const double now = monotonic_seconds();
+        if (r.status == 255 || r.timed_out) {
+            why = r.timed_out ? "no answer" : first_line(r.err);
+            if (unreachable_since == 0) unreachable_since = now;
+            if (now - unreachable_since >= req_.link_timeout)
+                throw LinkLost(req_.host + ": unreachable for " + std::to_string(static_cast<int>(req_.link_timeout)) +
+                               " s while waiting for " + d_.name + " to run (" + why + ")");
+        } else {
+            unreachable_since = 0;
+            std::istringstream lines(r.out);
+            std::string header, row;
+            std::getline(lines, header);
+            if (r.status == 0 && std::getline(lines, row)) {
+                std::istringstream cols(row);
+                std::string name, id, mem, vcpus, state;
+                double time = 0;
+                cols >> name >> id >> mem >> vcpus >> state >> time;
+                if (state.find('c') != std::string::npos) throw Error(req_.host + ": " + d_.name + " crashed");
+                if (state.find('p') == std::string::npos && time > 0) return;
+            }
+            if (now >= give_up)
+                throw Error(req_.host + ": " + d_.name + " shows no sign of life after " +
+                            std::to_string(static_cast<int>(kSignOfLifeSeconds)) + " s");
         }
         std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    throw Error(req_.host + ": " + d_.name + " shows no sign of life after 60 s");
+}
+
+bool XlRestartSteps::running_on_receiver() {
+    const std::string domid = receiver_domid();
+    if (domid.empty()) return false;
+    const ProcessResult r = ask_receiver({"xl", "list", domid}, "xl list " + domid);
+    std::istringstream lines(r.out);
+    std::string header, name, id, mem, vcpus, state;
+    std::getline(lines, header);
+    lines >> name >> id >> mem >> vcpus >> state;
+    if (state.find('p') == std::string::npos && state.find('c') == std::string::npos) return true;
+    // Never told to run (or crashed): not a copy to keep.
+    ask_receiver({"xl", "destroy", domid}, "xl destroy " + domid);
+    return false;
 }
 
 void XlRestartSteps::destroy_on_receiver() {
     // Only the copy with this domain's uuid; none there is fine.
-    const ProcessResult r = must(remote({"xl", "list", "-l"}), req_.host + ": xl list -l", true);
-    nlohmann::json all;
-    try {
-        all = nlohmann::json::parse(r.out);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(req_.host + ": xl list -l: not JSON: " + e.what());
-    }
-    for (const auto &dom : all) {
-        if (!dom.contains("config") || dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") != d_.uuid) continue;
-        must(remote({"xl", "destroy", std::to_string(dom.value("domid", 0u))}), req_.host + ": xl destroy", true);
-    }
+    const std::string domid = receiver_domid();
+    if (!domid.empty()) ask_receiver({"xl", "destroy", domid}, "xl destroy " + domid);
 }
 
 void XlRestartSteps::start_on_sender() { must({self_exe(), "create", saved_}, "cpucompat create " + saved_); }

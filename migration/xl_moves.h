@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../toolstack/import/domain_record.h"
+#include "process.h"
 #include "restart.h"
 
 namespace cpucompat {
@@ -18,6 +20,9 @@ struct MoveRequest {
     std::string domain, host, ssh = "ssh";
     std::string config;  // the domain's xl config file; default /etc/xen/NAME.cfg
     double shutdown_timeout = 120;
+    // After the link to the receiver fails mid-move: how long to keep
+    // asking it what it has of the domain before reporting "unknown".
+    double link_timeout = 120;
     std::vector<std::string> xl_options;  // passed to xl migrate
 };
 
@@ -44,27 +49,39 @@ ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest);
 // xl migrate, with xl's own progress on this terminal.
 int run_live_migration(const MoveRequest &req);
 
-// The restart steps with xl here and `cpucompat create` there.
+// The restart steps with xl here and `cpucompat create --hold` there
+// (held_create.h), over ssh with keepalive.
 class XlRestartSteps : public RestartSteps {
 public:
     XlRestartSteps(MoveRequest req, DomainFacts facts, ReceiverFacts receiver);
+    ~XlRestartSteps() override;
     void check_receiver() override;
     void save_config() override;
     bool shutdown(bool force) override;
     void confirm_gone() override;
-    void create_on_receiver() override;
+    void create_paused_on_receiver() override;
+    void commit_on_receiver() override;
     void confirm_running_on_receiver() override;
+    bool running_on_receiver() override;
     void destroy_on_receiver() override;
     void start_on_sender() override;
     const std::string &saved_config() const { return saved_; }
 
 private:
     std::vector<std::string> remote(const std::vector<std::string> &argv) const;
+    // Runs a read-only or idempotent command on the receiver, again while
+    // ssh itself fails (255) until the link timeout; LinkLost after that.
+    ProcessResult ask_receiver(const std::vector<std::string> &argv, const std::string &what) const;
+    // The receiver's domid of the copy with this domain's uuid, "" if none.
+    std::string receiver_domid() const;
+    // Ends the held create's ssh session; a one-line reason for a failure.
+    std::string end_held();
     MoveRequest req_;
     DomainFacts d_;
     ReceiverFacts r_;
     std::string saved_;       // local copy of the config
     std::string remote_cfg_;  // its copy on the receiver
+    std::unique_ptr<Session> held_;  // cpucompat create --hold there
 };
 
 }  // namespace cpucompat

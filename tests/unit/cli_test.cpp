@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../migration/process.h"
 #include "../../toolstack/import/domain_record.h"
 #include "helpers.h"
 
@@ -266,4 +267,73 @@ TEST_CASE("cpucompat migrate-receive runs xl migrate-receive with the plugin pre
     fs::remove_all(bin);
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::StartsWith("xl migrate-receive -e -d\npreload=" + (bin / "plugin.so").string()));
+}
+
+// The receiver's end of a restart move, spoken to as cpucompat migrate
+// does; a stand-in xl first on PATH logs what it is asked to do.
+TEST_CASE("cpucompat create --hold: runs the domain only when told, destroys it otherwise") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("cpucompat-hold-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string log = (dir / "xl.log").string();
+    std::ofstream(dir / "xl") << "#!/bin/sh\necho \"$*\" >> " << log << "\n"
+                              << "case $1 in create) [ -e " << (dir / "fail").string() << " ] && exit 1;; domid) echo 7;; esac\nexit 0\n";
+    fs::permissions(dir / "xl", fs::perms::owner_all);
+    std::ofstream(dir / "plugin.so").flush();
+    std::ofstream(dir / "g.cfg") << "name = \"web 1\"\nmemory = 64\n";
+    const std::string cfg = (dir / "g.cfg").string();
+    const std::string old_path = std::getenv("PATH");
+    setenv("PATH", (dir.string() + ":" + old_path).c_str(), 1);
+    setenv("CPUCOMPAT_PLUGIN", (dir / "plugin.so").c_str(), 1);
+    const std::string bin = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
+    const auto xl_calls = [&] {
+        const std::string s = slurp(log);
+        fs::remove(log);
+        return s;
+    };
+    std::string line;
+    SECTION("told to run it") {
+        cpucompat::Session s({bin, "create", "--hold", "30", cfg, "uuid=\"u-1\""});
+        REQUIRE(s.read_line(line, 60));
+        CHECK(line == "READY 7");
+        CHECK(s.write_line("go"));
+        REQUIRE(s.read_line(line, 60));
+        CHECK(line == "RUNNING");
+        CHECK(s.finish(60) == 0);
+        CHECK(xl_calls() == "create -p " + cfg + " uuid=\"u-1\"\ndomid web 1\nunpause 7\n");
+    }
+    SECTION("the sender goes away: destroyed") {
+        cpucompat::Session s({bin, "create", "--hold", "30", cfg});
+        REQUIRE(s.read_line(line, 60));
+        CHECK(s.finish(60) == 1);  // closes its stdin
+        CHECK_THAT(s.err(), Catch::Contains("cpucompat: domain web 1: the sender did not confirm within 30 s; destroying it"));
+        CHECK(xl_calls() == "create -p " + cfg + "\ndomid web 1\ndestroy 7\n");
+    }
+    SECTION("no word in time: destroyed") {
+        cpucompat::Session s({bin, "create", "--hold", "1", cfg});
+        REQUIRE(s.read_line(line, 60));
+        CHECK_FALSE(s.read_line(line, 60));  // its end, after the hold
+        CHECK_FALSE(s.timed_out());
+        CHECK(s.finish(60) == 1);
+        CHECK(xl_calls() == "create -p " + cfg + "\ndomid web 1\ndestroy 7\n");
+    }
+    SECTION("xl create fails: no READY, nothing to destroy") {
+        std::ofstream(dir / "fail").flush();
+        cpucompat::Session s({bin, "create", "--hold", "30", cfg});
+        CHECK_FALSE(s.read_line(line, 60));
+        CHECK(s.finish(60) == 1);
+        CHECK_THAT(s.err(), Catch::Contains("cpucompat: domain web 1: not created: xl create exited with 1"));
+        CHECK(xl_calls() == "create -p " + cfg + "\n");
+    }
+    SECTION("only a config and KEY=VALUEs") {
+        const Run r = cli({"create", "--hold", "30", "-q", cfg});
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains("create --hold takes CFG [KEY=VALUE...] only, not xl's option -q"));
+        const Run unnamed = cli({"create", "--hold", "30", (dir / "xl").string()});
+        CHECK(unnamed.status == 2);
+        CHECK_FALSE(fs::exists(log));  // xl never ran
+    }
+    setenv("PATH", old_path.c_str(), 1);
+    unsetenv("CPUCOMPAT_PLUGIN");
+    fs::remove_all(dir);
 }

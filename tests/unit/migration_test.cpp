@@ -2,9 +2,12 @@
 // with a failure injected at every step, and quoting for ssh.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "../../migration/decision.h"
+#include "../../migration/process.h"
 #include "../../migration/remote_command.h"
 #include "../../migration/restart.h"
 #include "../../toolstack/core/error.h"
@@ -41,20 +44,31 @@ TEST_CASE("migration decision table") {
 
 namespace {
 
-// Steps that record what ran and fail where told; the domain's whereabouts
-// are tracked so the invariants can be checked after every scenario.
+enum class Fault { none, error, link_lost, not_committed };
+
+// Steps that record what ran and fail where told, tracking where the
+// domain is so the invariants can be checked after every scenario. The
+// receiver's copy is built paused and destroys itself unless committed
+// (the hold), as `cpucompat create --hold` does.
 struct FakeSteps : RestartSteps {
-    std::string fail_at;
+    std::map<std::string, Fault> faults;
     bool ignores_shutdown = false;
+    bool go_arrives = false;  // a commit without answer reached the receiver all the same
     std::vector<std::string> calls;
-    bool on_sender = true, on_receiver = false;
+    bool on_sender = true;
+    enum class There { none, paused, running } there = There::none;
 
     void step(const std::string &name) {
         calls.push_back(name);
-        if (name == fail_at) throw Error(name + " failed (injected)");
+        switch (faults[name]) {
+        case Fault::none: return;
+        case Fault::error: throw Error(name + " failed (injected)");
+        case Fault::link_lost: throw LinkLost(name + ": link lost (injected)");
+        case Fault::not_committed: throw NotCommitted(name + ": never sent (injected)");
+        }
     }
-    void check_receiver() override { step("check_receiver"); }
-    void save_config() override { step("save_config"); }
+    void check_receiver() override { step("check"); }
+    void save_config() override { step("save"); }
     bool shutdown(bool force) override {
         step("shutdown");
         if (ignores_shutdown && !force) return false;
@@ -62,67 +76,105 @@ struct FakeSteps : RestartSteps {
         return true;
     }
     void confirm_gone() override {
-        step("confirm_gone");
+        step("gone");
         if (on_sender) throw Error("still there");
     }
-    void create_on_receiver() override {
-        on_receiver = true;  // a half-built copy exists even if this fails
-        step("create_on_receiver");
+    void create_paused_on_receiver() override {
+        there = There::paused;
+        try {
+            step("create");
+        } catch (...) {
+            there = There::none;  // the hold ran out
+            throw;
+        }
     }
-    void confirm_running_on_receiver() override { step("confirm_running_on_receiver"); }
+    void commit_on_receiver() override {
+        const Fault f = faults["commit"];
+        there = f == Fault::none || (f == Fault::link_lost && go_arrives) ? There::running : There::none;
+        step("commit");
+    }
+    void confirm_running_on_receiver() override { step("confirm"); }
+    bool running_on_receiver() override {
+        step("locate");
+        if (there == There::paused) there = There::none;
+        return there == There::running;
+    }
     void destroy_on_receiver() override {
-        step("destroy_on_receiver");
-        on_receiver = false;
+        step("destroy");
+        there = There::none;
     }
     void start_on_sender() override {
-        step("start_on_sender");
+        step("start");
         on_sender = true;
     }
 };
 
 }  // namespace
 
-TEST_CASE("restart move: a failure at each step, and where the domain ends up") {
-    struct Row { const char *fail_at; bool ignores, force; RestartOutcome outcome; bool sender, receiver; };
+TEST_CASE("restart move: failures at each step, and where the domain ends up") {
+    using There = FakeSteps::There;
+    struct Row {
+        std::map<std::string, Fault> faults;
+        bool ignores, force, go_arrives;
+        RestartOutcome outcome;
+        bool sender;
+        There there;
+        bool destroyed_there;
+    };
+    const auto E = Fault::error, L = Fault::link_lost, N = Fault::not_committed;
     const std::vector<Row> rows = {
-        {"", false, false, RestartOutcome::moved, false, true},
-        {"check_receiver", false, false, RestartOutcome::not_started, true, false},
-        {"save_config", false, false, RestartOutcome::not_started, true, false},
-        {"", true, false, RestartOutcome::still_running, true, false},
-        {"", true, true, RestartOutcome::moved, false, true},
-        {"create_on_receiver", false, false, RestartOutcome::recovered, true, false},
-        {"confirm_running_on_receiver", false, false, RestartOutcome::recovered, true, false},
+        {{}, false, false, false, RestartOutcome::moved, false, There::running, false},
+        {{{"check", E}}, false, false, false, RestartOutcome::not_started, true, There::none, false},
+        {{{"save", E}}, false, false, false, RestartOutcome::not_started, true, There::none, false},
+        {{}, true, false, false, RestartOutcome::still_running, true, There::none, false},
+        {{}, true, true, false, RestartOutcome::moved, false, There::running, false},
+        // Before the commit nothing there can run: back here at once, even with the link gone.
+        {{{"create", E}}, false, false, false, RestartOutcome::recovered, true, There::none, false},
+        {{{"create", L}}, false, false, false, RestartOutcome::recovered, true, There::none, false},
+        {{{"commit", N}}, false, false, false, RestartOutcome::recovered, true, There::none, false},
+        // The receiver answered no: make sure its copy is gone, then back here.
+        {{{"commit", E}}, false, false, false, RestartOutcome::recovered, true, There::none, true},
+        // No answer to the commit: ask until it tells.
+        {{{"commit", L}}, false, false, false, RestartOutcome::recovered, true, There::none, false},
+        {{{"commit", L}}, false, false, true, RestartOutcome::moved, false, There::running, false},
+        {{{"commit", L}, {"locate", L}}, false, false, true, RestartOutcome::unknown, false, There::running, false},
+        {{{"commit", L}, {"locate", L}}, false, false, false, RestartOutcome::unknown, false, There::none, false},
+        // Running there but no sign of life: destroyed there, back here.
+        {{{"confirm", E}}, false, false, false, RestartOutcome::recovered, true, There::none, true},
+        {{{"confirm", L}}, false, false, false, RestartOutcome::unknown, false, There::running, false},
+        {{{"confirm", E}, {"destroy", L}}, false, false, false, RestartOutcome::unknown, false, There::running, true},
+        {{{"create", E}, {"start", E}}, false, false, false, RestartOutcome::down, false, There::none, false},
     };
     for (const auto &r : rows) {
-        INFO("fail at " << r.fail_at << (r.ignores ? ", guest ignores shutdown" : "") << (r.force ? ", forced" : ""));
+        std::string faults;
+        for (const auto &[step, f] : r.faults) faults += step + "=" + std::to_string(static_cast<int>(f)) + " ";
+        INFO("faults " << faults << (r.ignores ? "guest ignores shutdown " : "") << (r.force ? "forced " : "")
+                       << (r.go_arrives ? "go arrives" : ""));
         FakeSteps s;
-        s.fail_at = r.fail_at;
+        s.faults = r.faults;
         s.ignores_shutdown = r.ignores;
+        s.go_arrives = r.go_arrives;
         double t = 0;
         const RestartReport rep = run_restart(s, r.force, [&t] { return t += 0.5; });
         CHECK(outcome_name(rep.outcome) == std::string(outcome_name(r.outcome)));
         CHECK(s.on_sender == r.sender);
-        CHECK(s.on_receiver == r.receiver);
-        CHECK_FALSE((s.on_sender && s.on_receiver));  // never running twice
+        CHECK(static_cast<int>(s.there) == static_cast<int>(r.there));
+        CHECK_FALSE((s.on_sender && s.there != There::none));  // never on both hosts
+        const bool destroyed = std::find(s.calls.begin(), s.calls.end(), "destroy") != s.calls.end();
+        CHECK(destroyed == r.destroyed_there);
         for (const auto &p : rep.phases) CHECK(p.seconds == 0.5);
-        CHECK(rep.failure.empty() == (rep.outcome == RestartOutcome::moved));
+        CHECK(rep.failure.empty() == (rep.outcome == RestartOutcome::moved && r.faults.empty()));
     }
-    // The receiver's copy fails and then cannot be destroyed: outcome
-    // unknown, nothing restarted on the sender.
-    struct TwoFailures : FakeSteps {
-        void confirm_running_on_receiver() override { throw Error("no sign of life"); }
-        void destroy_on_receiver() override { throw Error("ssh: connection refused"); }
-    } s;
+}
+
+TEST_CASE("restart move: the receiver's copy is created only once the sender's is gone") {
+    FakeSteps s;
+    s.faults["gone"] = Fault::error;  // shut down, yet still listed
     const RestartReport rep = run_restart(s, false, [] { return 0.0; });
     CHECK(rep.outcome == RestartOutcome::unknown);
-    CHECK_FALSE(s.on_sender);
-    CHECK(rep.failure == "first-sign-of-life: no sign of life");
-    // The sender's restart fails too: down, config kept (the report says so).
-    struct : FakeSteps {
-        void create_on_receiver() override { throw Error("no memory"); }
-        void start_on_sender() override { throw Error("xl create failed"); }
-    } both;
-    CHECK(run_restart(both, false, [] { return 0.0; }).outcome == RestartOutcome::down);
+    CHECK(std::find(s.calls.begin(), s.calls.end(), "create") == s.calls.end());
+    CHECK(std::find(s.calls.begin(), s.calls.end(), "start") == s.calls.end());
+    CHECK(rep.failure == "confirm-gone: gone failed (injected)");
 }
 
 TEST_CASE("remote commands: hostile names stay single arguments") {
@@ -152,4 +204,56 @@ TEST_CASE("remote commands: hostile names stay single arguments") {
           std::vector<std::string>{"ssh", "-p", "2222", "--", "b", "xl list 'a b'"});
     CHECK_THROWS_WITH(ssh_argv("ssh", "-oProxyCommand=x", {"true"}), "host name \"-oProxyCommand=x\" starts with '-'");
     CHECK_THROWS_WITH(ssh_argv("ssh", "", {"true"}), "empty host name");
+}
+
+TEST_CASE("ssh keepalive is added to OpenSSH's ssh only") {
+    CHECK(with_keepalive("ssh") == "ssh -o ConnectTimeout=15 -o ServerAliveInterval=5 -o ServerAliveCountMax=6");
+    CHECK(with_keepalive("") == "ssh -o ConnectTimeout=15 -o ServerAliveInterval=5 -o ServerAliveCountMax=6");
+    CHECK(with_keepalive("/usr/bin/ssh -p 2222") == "/usr/bin/ssh -p 2222 -o ConnectTimeout=15 -o ServerAliveInterval=5 -o ServerAliveCountMax=6");
+    CHECK(with_keepalive("dbclient -y") == "dbclient -y");
+    CHECK(with_keepalive("sshpass -p x ssh") == "sshpass -p x ssh");
+}
+
+// The sender's end of `cpucompat create --hold`, against real processes.
+TEST_CASE("session: lines both ways, the end of the other side, timeouts") {
+    SECTION("a conversation") {
+        Session s({"sh", "-c", "echo READY 7; read x; echo \"got $x\"; echo said >&2"});
+        std::string line;
+        REQUIRE(s.read_line(line, 10));
+        CHECK(line == "READY 7");
+        CHECK(s.write_line("go"));
+        REQUIRE(s.read_line(line, 10));
+        CHECK(line == "got go");
+        CHECK_FALSE(s.read_line(line, 10));  // its end
+        CHECK_FALSE(s.timed_out());
+        CHECK(s.finish(10) == 0);
+        CHECK(s.err() == "said\n");
+    }
+    SECTION("it fails: exit status and stderr") {
+        Session s({"sh", "-c", "echo 'cpucompat: domain x: not created' >&2; exit 3"});
+        std::string line;
+        CHECK_FALSE(s.read_line(line, 10));
+        CHECK_FALSE(s.timed_out());
+        CHECK(s.finish(10) == 3);
+        CHECK(s.err() == "cpucompat: domain x: not created\n");
+        CHECK_FALSE(s.write_line("go"));  // its stdin is closed: an error, not SIGPIPE
+    }
+    SECTION("it says nothing in time") {
+        Session s({"sh", "-c", "sleep 30"});
+        std::string line;
+        const double t0 = monotonic_seconds();
+        CHECK_FALSE(s.read_line(line, 0.3));
+        CHECK(s.timed_out());
+        CHECK(s.finish(0.3) == -1);  // killed
+        CHECK(monotonic_seconds() - t0 < 5);
+    }
+    SECTION("it no longer reads when written to") {
+        Session s({"sh", "-c", "exec <&-; echo closed; sleep 1"});
+        std::string line;
+        REQUIRE(s.read_line(line, 10));
+        CHECK(line == "closed");
+        CHECK_FALSE(s.write_line("go"));  // EPIPE, and this process lives on
+        CHECK(s.finish(10) == 0);
+    }
+    CHECK_THROWS_WITH(Session({"/nonexistent/cmd"}), Catch::StartsWith("cannot run /nonexistent/cmd"));
 }

@@ -16,6 +16,7 @@
 #include "../import/import.h"
 #include "../import/save_image.h"
 #include "../import/template_yaml.h"
+#include "../../migration/held_create.h"
 #include "../../xenstore/layout.h"
 #include "../../xenstore/records.h"
 #include "commands.h"
@@ -37,12 +38,17 @@ std::string installed_plugin() {
     return path;
 }
 
+// LD_PRELOAD with the plugin first.
+std::string plugin_preload() {
+    std::string preload = installed_plugin();
+    if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+    return preload;
+}
+
 // Runs `xl SUBCOMMAND ARGS...` with the plugin preloaded; returns only on
 // failure to start it.
 [[noreturn]] void exec_xl_with_plugin(const char *subcommand, std::vector<std::string> args) {
-    std::string preload = installed_plugin();
-    if (const char *old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
-    setenv("LD_PRELOAD", preload.c_str(), 1);
+    setenv("LD_PRELOAD", plugin_preload().c_str(), 1);
     std::vector<char *> argv{const_cast<char *>("xl"), const_cast<char *>(subcommand)};
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -61,20 +67,31 @@ std::vector<std::string> passed_args(const std::vector<std::string> &matched, co
 }  // namespace
 
 Runner add_create(CLI::App &app, const GlobalOptions &) {
-    auto args = std::make_shared<std::vector<std::string>>();
-    auto check_only = std::make_shared<bool>(false);
+    struct Opts {
+        std::vector<std::string> args;
+        bool check_only = false;
+        double hold = 0;
+    };
+    auto o = std::make_shared<Opts>();
     auto *c = app.add_subcommand("create", "xl create with the cpucompat plugin loaded: CFG [KEY=VALUE...], xl's options pass through");
     c->prefix_command();
-    c->add_flag("--check", *check_only, "only check that the plugin and CFG are there (cpucompat migrate asks receivers this)");
-    c->add_option("ARGS", *args, "xl create's arguments");
-    return [args, check_only, c]() -> int {
-        std::vector<std::string> all = passed_args(*args, c);
+    c->add_flag("--check", o->check_only, "only check that the plugin and CFG are there (cpucompat migrate asks receivers this)");
+    c->add_option("--hold", o->hold, "create paused; run it on a line \"go\" on stdin within this many seconds, else destroy it")
+        ->check(CLI::PositiveNumber);
+    c->add_option("ARGS", o->args, "xl create's arguments");
+    return [o, c]() -> int {
+        std::vector<std::string> all = passed_args(o->args, c);
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
-        if (*check_only) {
+        if (o->check_only) {
             const std::string plugin = installed_plugin();
             if (access(all.back().c_str(), R_OK) != 0) throw Error(all.back() + ": " + std::strerror(errno));
             std::cout << "plugin " << plugin << ", config " << all.back() << ": ready\n";
             return 0;
+        }
+        if (o->hold > 0) {
+            for (const auto &a : all)
+                if (a.rfind("-", 0) == 0) throw Error("create --hold takes CFG [KEY=VALUE...] only, not xl's option " + a);
+            return run_held_create(all[0], std::vector<std::string>(all.begin() + 1, all.end()), o->hold, plugin_preload());
         }
         exec_xl_with_plugin("create", std::move(all));
     };

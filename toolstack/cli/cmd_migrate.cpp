@@ -38,6 +38,10 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
     c->add_flag("--allow-restart", o->move.allow_restart, "also restart when the receiver lacks features of the same vendor");
     c->add_option("--shutdown-timeout", o->req.shutdown_timeout, "seconds the guest has to shut down")->capture_default_str()->check(CLI::PositiveNumber);
     c->add_flag("--force-shutdown", o->force, "destroy the guest if it has not shut down in time");
+    c->add_option("--link-timeout", o->req.link_timeout,
+                  "seconds to keep asking HOST what it has of the domain after the link fails mid-restart")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     c->add_option("-s,--ssh", o->req.ssh, "the ssh command to reach HOST, as xl migrate -s")->capture_default_str();
     c->add_option("--config", o->req.config, "the domain's xl config file, for a restart (default /etc/xen/DOMAIN.cfg)");
     c->add_option("--xl-option", o->req.xl_options, "passed to xl migrate (repeat: --xl-option=--debug)");
@@ -70,7 +74,7 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
                 if (dec.kind == MoveKind::live) std::cout << "plan: xl migrate " << d.name << " " << req.host << "\n";
                 else std::cout << "plan: check " << req.host << " (paths, memory, plugin); shut " << d.name << " down here (timeout "
                                << req.shutdown_timeout << " s" << (o->force ? ", then destroy" : "") << "); create it on " << req.host
-                               << " with cpucompat create; on failure start it here again\n";
+                               << " paused with cpucompat create --hold, then run it there; on failure start it here again\n";
             }
             return finish(0);
         }

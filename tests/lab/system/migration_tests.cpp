@@ -1,8 +1,9 @@
 // cpucompat migrate on real Xen (issue 5): decisions before anything moves,
 // the cross-vendor restart (EPYC -> Skylake-Server), and its faults: a guest
-// that ignores the shutdown, and a receiver whose create fails after the
-// shutdown; and a live move through the wrapper between the AMD hosts,
-// timed beside plain `xl migrate` in the same run.
+// that ignores the shutdown, a receiver whose create fails after the
+// shutdown, the link to the receiver dropping mid-way; and a live move
+// through the wrapper between the AMD hosts, timed beside plain `xl
+// migrate` in the same run.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -52,6 +53,29 @@ BOOST_AUTO_TEST_CASE(migrate_decides_before_anything_moves, *utf::timeout(600)) 
     BOOST_TEST(migrate_json("a", "--dry-run --live-only dec b", 1)["decision"] == "refuse");
     BOOST_TEST(must("a", "xl list dec").find("dec") != std::string::npos);  // nothing moved
     BOOST_TEST(exec("b", "xl domid dec").status != 0);
+}
+
+// EPYC-Milan -> EPYC, same vendor, but the domain uses ERMS, which Zen 1
+// lacks: refused with the per-feature diff before anything moves, the
+// domain untouched on the sender. (Plain xl would move it and clamp ERMS.)
+BOOST_AUTO_TEST_CASE(migrate_refuses_a_poorer_host_with_the_diff, *utf::timeout(600)) {
+    const GuestGuard on_c{"c", "rich2"}, on_a{"a", "rich2"};
+    put_file("c", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
+    put_file("c", "/etc/xen/rich2.cfg", guest_config("rich2", "pv", 128, "") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
+    must("c", "cpucompat create /etc/xen/rich2.cfg");
+    BOOST_REQUIRE(!wait_console("c", "rich2", "GUEST-TICK", 180).empty());
+    const Result human = exec("c", "cpucompat migrate rich2 a");
+    BOOST_TEST(human.status == 1);
+    BOOST_TEST(human.err.find("rich2 -> a: refuse (the receiver lacks what the domain uses: missing: erms)") != std::string::npos, human.err);
+    BOOST_TEST(human.out.find("missing feature erms (word ") != std::string::npos, human.out);  // with its CPUID location
+    const auto j = migrate_json("c", "rich2 a", 1);
+    BOOST_TEST(j["decision"] == "refuse");
+    BOOST_TEST(j["diff"]["missing"] == nlohmann::json::array({"erms"}));
+    BOOST_TEST(j["diff"]["vendor_mismatch"] == false);
+    BOOST_TEST(exec("a", "xl domid rich2").status != 0);  // nothing on the receiver
+    const int t = last_tick("c", "rich2");
+    BOOST_TEST(!wait_console("c", "rich2", "GUEST-TICK " + std::to_string(t + 2), 60).empty(), "rich2 keeps ticking on c");
+    BOOST_TEST(must("c", "tail -n 1 /var/log/cpucompat/migrations.log").find("\"decision\":\"refuse\"") != std::string::npos);
 }
 
 // EPYC -> EPYC-Milan, compatible: a live move through the wrapper (PVH:
@@ -145,3 +169,70 @@ BOOST_AUTO_TEST_CASE(migrate_faults_leave_the_domain_running_once, *utf::timeout
     }
 }
 
+namespace {
+
+// Fault injection the way an admin could cause it: an `xl` first on PATH
+// in `host`'s dom0 takes its link to `peer` down for `seconds` the first
+// time it is asked to `subcommand`, then runs the real xl. Removed again
+// when the test leaves the scope.
+struct LinkDropOnXl {
+    std::string host;
+    LinkDropOnXl(std::string h, const std::string &peer, const std::string &subcommand, int seconds) : host(std::move(h)) {
+        must(host, "rm -f /tmp/drop-link.log");
+        put_file(host, "/usr/local/bin/xl",
+                 "#!/bin/sh\n"
+                 "if [ \"$1\" = " + subcommand + " ] && [ ! -e /tmp/drop-link.log ]; then\n"
+                 "  dev=$(ip route get $(awk '$2 == \"" + peer + "\" {print $1}' /etc/hosts) | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')\n"
+                 "  ip link set \"$dev\" down && echo down >> /tmp/drop-link.log\n"
+                 "  setsid sh -c \"sleep " + std::to_string(seconds) + "; ip link set $dev up; echo up >> /tmp/drop-link.log\" "
+                 "</dev/null >/dev/null 2>&1 &\n"
+                 "fi\n"
+                 "exec /usr/sbin/xl \"$@\"\n");
+        must(host, "chmod +x /usr/local/bin/xl");
+    }
+    ~LinkDropOnXl() { exec(host, "rm -f /usr/local/bin/xl; while [ -e /tmp/drop-link.log ] && ! grep -q up /tmp/drop-link.log; do sleep 1; done"); }
+};
+
+bool has_phase(const nlohmann::json &j, const std::string &name) {
+    for (const auto &p : j["phases"])
+        if (p["phase"] == name) return true;
+    return false;
+}
+
+}  // namespace
+
+// The link to the receiver drops mid-way; the domain ends up running on one
+// host only. (1) As the receiver starts building its paused copy: the
+// sender's ssh gives up (keepalive), the receiver destroys the copy nobody
+// told it to run, and the domain starts here again at once. (2) As the
+// receiver unpauses it: the sender never hears back, asks again until the
+// link is back, finds it running there, and starts nothing here.
+BOOST_AUTO_TEST_CASE(migrate_link_drop_leaves_the_domain_running_once, *utf::timeout(1200)) {
+    {
+        const GuestGuard on_a{"a", "ld"}, on_b{"b", "ld"};
+        create_movable("a", "ld");
+        const LinkDropOnXl drop{"b", "a", "create", 90};
+        const auto j = migrate_json("a", "--shutdown-timeout 120 ld b", 1);
+        BOOST_TEST(j["outcome"] == "recovered");
+        BOOST_TEST(j["failure"].get<std::string>().find("create-on-receiver: b: cpucompat create: the link failed") == 0, j["failure"]);
+        must("a", "xl domid ld");  // running here again
+        BOOST_TEST(!wait_console("a", "ld", "GUEST-HELLO", 120).empty());
+        // b, reached over the lab's control channel while its link is still
+        // down, destroys the copy it was never told to run.
+        BOOST_TEST(must("b", "i=0; while xl domid ld >/dev/null 2>&1 && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done; "
+                             "xl domid ld >/dev/null 2>&1 && echo still there || echo gone; cat /tmp/drop-link.log") == "gone\ndown\n");
+    }
+    {
+        const GuestGuard on_a{"a", "ld2"}, on_b{"b", "ld2"};
+        create_movable("a", "ld2");
+        const LinkDropOnXl drop{"b", "a", "unpause", 45};
+        const auto j = migrate_json("a", "--shutdown-timeout 120 --link-timeout 180 ld2 b", 0);
+        BOOST_TEST(j["outcome"] == "moved");
+        BOOST_TEST(j["failure"].get<std::string>().find("commit-on-receiver: b: no answer") == 0, j["failure"]);
+        BOOST_TEST(has_phase(j, "locate-on-receiver"), j["phases"].dump());
+        BOOST_TEST(exec("a", "xl domid ld2").status != 0);  // not here
+        must("b", "xl domid ld2");
+        BOOST_TEST(!wait_console("b", "ld2", "GUEST-TICK", 120).empty());
+        BOOST_TEST_MESSAGE("link dropped as b unpaused ld2; phases: " << j["phases"].dump());
+    }
+}
