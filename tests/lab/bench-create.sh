@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `make bench`, lab part: the time of `xl create -p` of one PV guest with and
-# without the cpucompat plugin, on one lab host, runs interleaved so both see
-# the same machine; medians side by side. The goal (issue 4) is a ratio of
-# at most 1.05. A third row, the plugin loaded with cpu_compat="off", splits
-# the cost of loading the plugin into xl from the cost of its work. Under QEMU TCG single runs vary by several seconds, hence
-# RUNS runs of each.
+# without the cpucompat plugin, on one lab host. Each round runs every
+# variant once, back to back, so all see the same machine; the ratio to
+# plain xl is taken per round and its median reported, with the spread
+# (25th..75th percentile) beside it. The goal (issue 4) is a ratio of at
+# most 1.05. A third variant, the plugin loaded with cpu_compat="off",
+# splits the cost of loading the plugin into xl from the cost of its work.
+# Under QEMU TCG one xl create takes about 3 s and single runs vary by
+# +-10% (most of it is gunzipping the guest's kernel), hence RUNS rounds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 lab="$here/lab"
-runs=${RUNS:-5}
+runs=${RUNS:-15}
 host=bench
 trap '"$lab" down >/dev/null 2>&1 || true' EXIT INT TERM
 "$lab" down >/dev/null 2>&1 || true
@@ -18,6 +21,7 @@ trap '"$lab" down >/dev/null 2>&1 || true' EXIT INT TERM
 # bc-off.cfg is the same guest with cpu_compat="off".
 base='name="bc"\ntype="pv"\nkernel="/guest/vmlinux.gz"\nramdisk="/guest/initrd.cpio.gz"\nmemory=128\n'
 "$lab" exec "$host" "printf '${base}cpu_compat=\"level:x86-64-v2\"\n' > /etc/xen/bc.cfg && printf '${base}cpu_compat=\"off\"\n' > /etc/xen/bc-off.cfg" 2>/dev/null
+echo "bench: $runs rounds of xl create -p (plain, plugin, plugin with mode off) on $host" >&2
 err=$(mktemp)
 out=$("$lab" exec "$host" "
     ms() { awk '{printf \"%d\", \$1 * 1000}' /proc/uptime; }
@@ -27,17 +31,30 @@ out=$("$lab" exec "$host" "
             [ \$p = plain ] && pre=
             [ \$p = loaded-off ] && cfg=/etc/xen/bc-off.cfg
             s=\$(ms); LD_PRELOAD=\$pre xl create -p \$cfg >/tmp/bc.log 2>&1 || { cat /tmp/bc.log >&2; exit 1; }
-            e=\$(ms); echo \"\$p \$((e - s))\"; xl destroy bc
+            e=\$(ms); echo \"\$i \$p \$((e - s))\"; xl destroy bc
         done
+        echo \"round \$i of $runs\" >&2
     done" 2>"$err") || { grep -v dbclient "$err" >&2; exit 1; }
 rm -f "$err"
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
-plain=$(echo "$out" | awk '$1 == "plain" {print $2}' | median)
-plugin=$(echo "$out" | awk '$1 == "plugin" {print $2}' | median)
-off=$(echo "$out" | awk '$1 == "loaded-off" {print $2}' | median)
-printf '\n%-44s %12s %12s %8s\n' "lab benchmark ($runs runs each, median)" "baseline" "cpucompat" "ratio"
-printf '%-44s %10s ms %10s ms %8s\n' "xl create -p, PV 128 MiB (QEMU TCG EPYC)" "$plain" "$plugin" \
-    "$(awk -v a="$plugin" -v b="$plain" 'BEGIN {printf "%.3f", a / b}')"
-printf '%-44s %10s ms %10s ms %8s\n' "  the same, plugin loaded, cpu_compat=off" "$plain" "$off" \
-    "$(awk -v a="$off" -v b="$plain" 'BEGIN {printf "%.3f", a / b}')"
-echo "goal: ratio <= 1.05 (baseline: plain xl; cpucompat: the same xl with the plugin, mode level:x86-64-v2)"
+
+# quantiles Q...: the given quantiles (0..1) of the numbers on stdin.
+quantiles() { sort -g | awk -v qs="$*" '{a[NR] = $1} END {n = split(qs, q, " "); for (i = 1; i <= n; i++) {
+    k = q[i] * (NR - 1) + 1; lo = int(k); hi = lo < NR ? lo + 1 : lo; printf "%s%.3f", (i > 1 ? " " : ""), a[lo] + (k - lo) * (a[hi] - a[lo]) }
+    print ""}'; }
+times() { echo "$out" | awk -v v="$1" '$2 == v {print $3}'; }
+ratios() { echo "$out" | awk -v v="$1" '$2 == "plain" {b[$1] = $3} $2 == v {r[$1] = $3} END {for (i in r) print r[i] / b[i]}'; }
+row() {  # row LABEL VARIANT
+    read -r p25 med p75 < <(times "$2" | quantiles 0.25 0.5 0.75)
+    if [ "$2" = plain ]; then
+        printf '%-42s %8.0f ms %6.0f..%-6.0f %s\n' "$1" "$med" "$p25" "$p75" "(baseline)"
+    else
+        read -r r25 rmed r75 < <(ratios "$2" | quantiles 0.25 0.5 0.75)
+        printf '%-42s %8.0f ms %6.0f..%-6.0f %6.3f  (%.3f..%.3f)\n' "$1" "$med" "$p25" "$p75" "$rmed" "$r25" "$r75"
+    fi
+}
+printf '\nlab benchmark: xl create -p, PV 128 MiB guest, QEMU TCG EPYC, %s rounds\n' "$runs"
+printf '%-42s %11s %-14s %s\n' "variant" "median" " p25..p75" "ratio to plain xl: median of rounds (p25..p75)"
+row "plain xl" plain
+row "plugin, cpu_compat=level:x86-64-v2" plugin
+row "plugin loaded, cpu_compat=off" loaded-off
+echo "goal: ratio <= 1.05"
