@@ -11,13 +11,27 @@ const char *move_kind_name(MoveKind k) {
     return "refuse";
 }
 
-Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o) {
+LiveCapability live_capability(bool pv_guest, bool xen_has_hap, bool xen_has_shadow) {
+    if (pv_guest && !xen_has_shadow)
+        return {false, "this host's Xen cannot migrate PV guests live (it is built without shadow paging)"};
+    if (!pv_guest && !xen_has_hap && !xen_has_shadow)
+        return {false, "this host's Xen cannot migrate HVM guests live (neither HAP nor shadow paging)"};
+    return {};
+}
+
+Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live) {
     Decision d;
     d.diff = restore_verdict(domain, receiver_max);
     const std::string why = summary(d.diff, domain, receiver_max);
-    if (d.diff.compatible()) {
+    if (d.diff.compatible() && live.possible) {
         d.kind = MoveKind::live;
         d.reason = "compatible: live migration";
+    } else if (d.diff.compatible()) {
+        d.kind = o.allow_restart && !o.live_only ? MoveKind::restart : MoveKind::refuse;
+        d.reason = "compatible, but " + live.why_not +
+                   (d.kind == MoveKind::restart ? "; restart (--allow-restart)"
+                    : o.live_only           ? "; --live-only forbids a restart"
+                                            : "; --allow-restart restarts it instead");
     } else if (d.diff.vendor_mismatch) {
         d.kind = o.live_only ? MoveKind::refuse : MoveKind::restart;
         d.reason = o.live_only ? "vendors differ and --live-only forbids a restart: " + why

@@ -18,7 +18,8 @@ namespace {
 
 class Runner {
 public:
-    Runner(RestartReport &r, const std::function<double()> &now) : r_(r), now_(now) {}
+    Runner(RestartReport &r, const std::function<double()> &now, const std::function<void(const PhaseRecord &)> &on_phase)
+        : r_(r), now_(now), on_phase_(on_phase) {}
 
     // Runs one phase; false (and the failure recorded) if it threw.
     bool phase(const char *name, const std::function<void()> &f) {
@@ -37,6 +38,7 @@ public:
         }
         p.seconds = now_() - t0;
         r_.phases.push_back(p);
+        if (on_phase_) on_phase_(p);
         return p.ok;
     }
     // How the last phase failed.
@@ -51,14 +53,16 @@ public:
 private:
     RestartReport &r_;
     const std::function<double()> &now_;
+    const std::function<void(const PhaseRecord &)> &on_phase_;
     Failure failure_ = Failure::none;
 };
 
 }  // namespace
 
-RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::function<double()> &now) {
+RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::function<double()> &now,
+                          const std::function<void(const PhaseRecord &)> &on_phase) {
     RestartReport r;
-    Runner run(r, now);
+    Runner run(r, now, on_phase);
     const auto restart_here = [&]() -> RestartReport & {
         return run.finish(run.phase("restart-on-sender", [&] { s.start_on_sender(); }) ? RestartOutcome::recovered
                                                                                         : RestartOutcome::down);

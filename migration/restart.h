@@ -79,7 +79,9 @@ struct RestartReport {
     std::string failure;  // the first failure, if any
 };
 
-// now(): seconds on a monotonic clock (injected so tests are exact).
-RestartReport run_restart(RestartSteps &steps, bool force_shutdown, const std::function<double()> &now);
+// now(): seconds on a monotonic clock (injected so tests are exact);
+// on_phase, if set, is told of each phase as it ends (progress).
+RestartReport run_restart(RestartSteps &steps, bool force_shutdown, const std::function<double()> &now,
+                          const std::function<void(const PhaseRecord &)> &on_phase = {});
 
 }  // namespace cpucompat

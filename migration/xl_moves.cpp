@@ -49,6 +49,38 @@ std::string reason_line(const std::string &err) {
     return last;
 }
 
+// The state letters and CPU seconds of the one domain in `xl list NAME`'s
+// output (a header line, then "name id mem vcpus state time").
+struct ListedDomain {
+    std::string state;
+    double cpu_seconds = 0;
+    bool paused() const { return state.find('p') != std::string::npos; }
+    bool crashed() const { return state.find('c') != std::string::npos; }
+};
+std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
+    std::istringstream lines(xl_list_out);
+    std::string header, row, name, id, mem, vcpus;
+    if (!std::getline(lines, header) || !std::getline(lines, row)) return std::nullopt;
+    ListedDomain d;
+    std::istringstream cols(row);
+    if (!(cols >> name >> id >> mem >> vcpus >> d.state)) return std::nullopt;
+    cols >> d.cpu_seconds;
+    return d;
+}
+
+// `xl list -l`'s output: a JSON array of {"domid", "config"}. `what`
+// names the command (and host) for the error.
+nlohmann::json listed_domains_json(const std::string &out, const std::string &what) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(out);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(what + ": not JSON (output_format=json in xl.conf?): " + e.what());
+    }
+    if (!j.is_array()) throw Error(what + ": not a list of domains");
+    return j;
+}
+
 // retry: run again once if ssh itself failed (255); only for reads and
 // idempotent commands (a 255 may also mean the command ran and the link died).
 ProcessResult must(const std::vector<std::string> &argv, const std::string &what, bool retry = false) {
@@ -72,14 +104,9 @@ std::string self_exe() {
 
 DomainFacts gather_domain(const std::string &domain, const std::string &config_file) {
     DomainFacts d;
-    const ProcessResult list = must({"xl", "list", "-l", domain}, "xl list -l " + domain);
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(list.out);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error("xl list -l " + domain + ": not JSON (output_format=json in xl.conf?): " + e.what());
-    }
-    if (!j.is_array() || j.empty() || !j[0].contains("config")) throw Error("xl list -l " + domain + ": no domain config in its output");
+    const std::string what = "xl list -l " + domain;
+    const nlohmann::json j = listed_domains_json(must({"xl", "list", "-l", domain}, what).out, what);
+    if (j.empty() || !j[0].contains("config")) throw Error(what + ": no domain config in its output");
     const auto &config = j[0]["config"];
     d.domid = j[0].value("domid", 0u);
     d.name = config_domain_name(config);
@@ -93,6 +120,8 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
     for (const auto &disk : config.value("disks", nlohmann::json::array()))
         if (disk.contains("pdev_path") && disk["pdev_path"].is_string()) d.paths.push_back(disk["pdev_path"]);
     d.policy = d.record ? d.record->policy : read_domain_policy(d.domid);
+    const XenCapabilities caps = read_xen_capabilities();
+    d.live = live_capability(d.guest == GuestType::pv, caps.hap, caps.shadow);
     // xl 4.17 keeps only libxl's JSON of a domain, and xl create reads only
     // xl.cfg syntax: a restart elsewhere needs the config file itself.
     d.config_path = config_file.empty() ? "/etc/xen/" + d.name + ".cfg" : config_file;
@@ -122,11 +151,13 @@ ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
     return r;
 }
 
-int run_live_migration(const MoveRequest &req) {
+int run_live_migration(const MoveRequest &req, const std::string &domain) {
+    // xl reads an empty name as domain 0: never hand it one.
+    if (domain.empty()) throw Error("internal: xl migrate without a domain name");
     std::vector<std::string> argv{"xl", "migrate"};
     argv.insert(argv.end(), req.xl_options.begin(), req.xl_options.end());
     if (req.ssh != "ssh") argv.insert(argv.end(), {"-s", req.ssh});
-    argv.insert(argv.end(), {req.domain, req.host});
+    argv.insert(argv.end(), {domain, req.host});
     return run_passthrough(argv);
 }
 
@@ -158,14 +189,7 @@ ProcessResult XlRestartSteps::ask_receiver(const std::vector<std::string> &argv,
 }
 
 std::string XlRestartSteps::receiver_domid() const {
-    const ProcessResult r = ask_receiver({"xl", "list", "-l"}, "xl list -l");
-    nlohmann::json all;
-    try {
-        all = nlohmann::json::parse(r.out);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(req_.host + ": xl list -l: not JSON: " + e.what());
-    }
-    for (const auto &dom : all)
+    for (const auto &dom : listed_domains_json(ask_receiver({"xl", "list", "-l"}, "xl list -l").out, req_.host + ": xl list -l"))
         if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
             return std::to_string(dom.value("domid", 0u));
     return "";
@@ -264,17 +288,9 @@ void XlRestartSteps::confirm_running_on_receiver() {
                                " s while waiting for " + d_.name + " to run (" + why + ")");
         } else {
             unreachable_since = 0;
-            std::istringstream lines(r.out);
-            std::string header, row;
-            std::getline(lines, header);
-            if (r.status == 0 && std::getline(lines, row)) {
-                std::istringstream cols(row);
-                std::string name, id, mem, vcpus, state;
-                double time = 0;
-                cols >> name >> id >> mem >> vcpus >> state >> time;
-                if (state.find('c') != std::string::npos) throw Error(req_.host + ": " + d_.name + " crashed");
-                if (state.find('p') == std::string::npos && time > 0) return;
-            }
+            const auto dom = r.status == 0 ? listed_domain(r.out) : std::nullopt;
+            if (dom && dom->crashed()) throw Error(req_.host + ": " + d_.name + " crashed");
+            if (dom && !dom->paused() && dom->cpu_seconds > 0) return;
             if (now >= give_up)
                 throw Error(req_.host + ": " + d_.name + " shows no sign of life after " +
                             std::to_string(static_cast<int>(kSignOfLifeSeconds)) + " s");
@@ -286,12 +302,15 @@ void XlRestartSteps::confirm_running_on_receiver() {
 bool XlRestartSteps::running_on_receiver() {
     const std::string domid = receiver_domid();
     if (domid.empty()) return false;
-    const ProcessResult r = ask_receiver({"xl", "list", domid}, "xl list " + domid);
-    std::istringstream lines(r.out);
-    std::string header, name, id, mem, vcpus, state;
-    std::getline(lines, header);
-    lines >> name >> id >> mem >> vcpus >> state;
-    if (state.find('p') == std::string::npos && state.find('c') == std::string::npos) return true;
+    std::optional<ListedDomain> dom;
+    try {
+        dom = listed_domain(ask_receiver({"xl", "list", domid}, "xl list " + domid).out);
+    } catch (const LinkLost &) {
+        throw;
+    } catch (const Error &) {  // xl no longer lists it
+    }
+    if (!dom) return false;  // gone since
+    if (!dom->paused() && !dom->crashed()) return true;
     // Never told to run (or crashed): not a copy to keep.
     ask_receiver({"xl", "destroy", domid}, "xl destroy " + domid);
     return false;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../toolstack/import/domain_record.h"
+#include "decision.h"
 #include "process.h"
 #include "restart.h"
 
@@ -35,6 +36,7 @@ struct DomainFacts {
     std::string config_path, config_text;  // its xl config file (xl keeps none of its own)
     uint64_t memory_kb = 0;
     std::vector<std::string> paths;      // kernel, ramdisk, disks: must exist on the receiver
+    LiveCapability live;                 // whether this host's Xen can move it live
 };
 // config: the domain's xl config file, or "" for /etc/xen/NAME.cfg; a
 // missing file is not an error here (only a restart needs it).
@@ -46,8 +48,9 @@ struct ReceiverFacts {
 };
 ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest);
 
-// xl migrate, with xl's own progress on this terminal.
-int run_live_migration(const MoveRequest &req);
+// xl migrate of `domain` (its name, as gathered) to req.host, with xl's
+// own progress on this terminal.
+int run_live_migration(const MoveRequest &req, const std::string &domain);
 
 // The restart steps with xl here and `cpucompat create --hold` there
 // (held_create.h), over ssh with keepalive.

@@ -36,6 +36,30 @@ TEST_CASE("migration decision table") {
         CHECK(move_kind_name(d.kind) == std::string(move_kind_name(r.kind)));
         CHECK_THAT(d.reason, Catch::StartsWith(r.reason));
     }
+    // A live move this host's Xen cannot do (Debian's Xen 4.17: no shadow
+    // paging, so no live migration of PV guests).
+    const LiveCapability no_pv_live = live_capability(true, true, false);
+    CHECK_FALSE(no_pv_live.possible);
+    CHECK(no_pv_live.why_not == "this host's Xen cannot migrate PV guests live (it is built without shadow paging)");
+    struct LiveRow { MoveOptions o; MoveKind kind; const char *reason; };
+    for (const auto &r : std::vector<LiveRow>{
+             {{}, MoveKind::refuse, "compatible, but this host's Xen cannot migrate PV guests live (it is built without shadow paging); --allow-restart restarts it instead"},
+             {{false, true}, MoveKind::restart, "compatible, but this host's Xen cannot migrate PV guests live (it is built without shadow paging); restart (--allow-restart)"},
+             {{true, true}, MoveKind::refuse, "compatible, but this host's Xen cannot migrate PV guests live (it is built without shadow paging); --live-only forbids a restart"},
+         }) {
+        const Decision d = decide(on_zen3, zen3, r.o, no_pv_live);
+        CHECK(d.kind == r.kind);
+        CHECK(d.reason == r.reason);
+    }
+    // Across vendors it is a restart either way; features missing stay the reason to refuse.
+    CHECK(decide(on_zen3, intel, {}, no_pv_live).kind == MoveKind::restart);
+    CHECK_THAT(decide(on_zen3, zen1, {}, no_pv_live).reason, Catch::StartsWith("the receiver lacks what the domain uses: missing: erms"));
+    // What each kind of guest needs of Xen to move live.
+    CHECK(live_capability(true, false, true).possible);     // PV: shadow paging
+    CHECK(live_capability(false, true, false).possible);    // HVM, PVH: HAP...
+    CHECK(live_capability(false, false, true).possible);    // ... or shadow
+    CHECK_FALSE(live_capability(false, false, false).possible);
+
     // A limit alone is enough to refuse.
     Policy lower = zen3;
     lower.max_leaf = 7;

@@ -79,6 +79,18 @@ Policy read_system_policy(SystemPolicy which) {
     }
 }
 
+XenCapabilities read_xen_capabilities() {
+    XcHandle h;
+    xc_physinfo_t info = {};
+    if (xc_physinfo(h.xch, &info)) throw Error(std::string("xc_physinfo: ") + std::strerror(errno));
+    XenCapabilities c;
+    c.pv = info.capabilities & XEN_SYSCTL_PHYSCAP_pv;
+    c.hvm = info.capabilities & XEN_SYSCTL_PHYSCAP_hvm;
+    c.hap = info.capabilities & XEN_SYSCTL_PHYSCAP_hap;
+    c.shadow = info.capabilities & XEN_SYSCTL_PHYSCAP_shadow;
+    return c;
+}
+
 Policy read_domain_policy(uint32_t domid) {
     XcHandle h;
     XcPolicy pol;

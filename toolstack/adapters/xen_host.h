@@ -22,4 +22,13 @@ SystemPolicy parse_system_policy(const std::string &name);
 Policy read_system_policy(SystemPolicy which);
 Policy read_domain_policy(uint32_t domid);
 
+// What this host's Xen was built for and runs on (xc_physinfo), as far as
+// moves depend on it: log-dirty tracking, which live migration needs, works
+// for PV guests only with shadow paging, for HVM and PVH guests with HAP or
+// shadow paging (Debian's Xen 4.17 is built without shadow paging).
+struct XenCapabilities {
+    bool pv = false, hvm = false, hap = false, shadow = false;
+};
+XenCapabilities read_xen_capabilities();
+
 }  // namespace cpucompat

@@ -6,22 +6,13 @@
 #include "../../migration/decision.h"
 #include "../../migration/journal.h"
 #include "../../migration/process.h"
+#include "../../migration/move.h"
 #include "../../migration/xl_moves.h"
 #include "commands.h"
+#include "move_report.h"
 #include "output.h"
 
 namespace cpucompat {
-
-namespace {
-
-nlohmann::ordered_json phases_json(const RestartReport &r) {
-    auto a = nlohmann::ordered_json::array();
-    for (const auto &p : r.phases)
-        a.push_back({{"phase", p.phase}, {"ok", p.ok}, {"seconds", p.seconds}, {"error", p.error}});
-    return a;
-}
-
-}  // namespace
 
 Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
     struct Opts {
@@ -47,18 +38,17 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--xl-option", o->req.xl_options, "passed to xl migrate (repeat: --xl-option=--debug)");
     return [o, &g]() -> int {
         const MoveRequest &req = o->req;
-        std::unique_ptr<MigrationLock> lock;
-        if (!o->dry_run) lock = std::make_unique<MigrationLock>(req.domain);
         const double t0 = monotonic_seconds();
         const DomainFacts d = gather_domain(req.domain, req.config);
+        std::unique_ptr<MigrationLock> lock;  // by name, whether it was given by name or id
+        if (!o->dry_run) lock = std::make_unique<MigrationLock>(d.name);
         const ReceiverFacts r = gather_receiver(req, d.guest);
-        const Decision dec = decide(d.policy, r.max, o->move);
-        const double check_s = monotonic_seconds() - t0;
+        const Decision dec = decide(d.policy, r.max, o->move, d.live);
         nlohmann::ordered_json j{{"domain", d.name},     {"uuid", d.uuid},           {"host", req.host},
-                                 {"decision", move_kind_name(dec.kind)}, {"reason", dec.reason}, {"check_seconds", check_s},
-                                 {"dry_run", o->dry_run}};
+                                 {"decision", move_kind_name(dec.kind)}, {"reason", dec.reason},
+                                 {"check_seconds", monotonic_seconds() - t0}, {"dry_run", o->dry_run}};
         j["diff"] = compare_json(dec.diff, d.policy, r.max);
-        if (!g.json) std::cerr << "cpucompat: " << d.name << " -> " << req.host << ": " << move_kind_name(dec.kind) << " (" << dec.reason << ")\n";
+        if (!g.json) print_decision(d.name, req.host, dec);
         auto finish = [&](int status) {
             j["exit"] = status;
             if (!o->dry_run) audit(j);
@@ -70,43 +60,12 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
             return finish(1);
         }
         if (o->dry_run) {
-            if (!g.json) {
-                if (dec.kind == MoveKind::live) std::cout << "plan: xl migrate " << d.name << " " << req.host << "\n";
-                else std::cout << "plan: check " << req.host << " (paths, memory, plugin); shut " << d.name << " down here (timeout "
-                               << req.shutdown_timeout << " s" << (o->force ? ", then destroy" : "") << "); create it on " << req.host
-                               << " paused with cpucompat create --hold, then run it there; on failure start it here again\n";
-            }
+            if (!g.json) std::cout << plan_text(req, d.name, dec.kind, o->force) << "\n";
             return finish(0);
         }
-        if (dec.kind == MoveKind::live) {
-            const int rc = run_live_migration(req);
-            j["phases"] = {{{"phase", "xl-migrate"}, {"ok", rc == 0}, {"seconds", monotonic_seconds() - t0 - check_s}}};
-            return finish(rc == 0 ? 0 : 1);
-        }
-        XlRestartSteps steps(req, d, r);
-        const RestartReport rep = run_restart(steps, o->force, monotonic_seconds);
-        j["outcome"] = outcome_name(rep.outcome);
-        j["phases"] = phases_json(rep);
-        if (!rep.failure.empty()) j["failure"] = rep.failure;
-        if (!g.json) {
-            for (const auto &p : rep.phases)
-                std::cerr << "cpucompat: " << (p.ok ? "  ok   " : "  FAIL ") << p.phase << " (" << p.seconds << " s)"
-                          << (p.error.empty() ? "" : ": " + p.error) << "\n";
-            std::cerr << "cpucompat: " << d.name << ": " << outcome_name(rep.outcome)
-                      << (rep.outcome == RestartOutcome::down || rep.outcome == RestartOutcome::unknown
-                              ? " -- NOT RUNNING HERE; its config is kept at " + steps.saved_config()
-                              : "")
-                      << "\n";
-        }
-        switch (rep.outcome) {
-        case RestartOutcome::moved: return finish(0);
-        case RestartOutcome::not_started:
-        case RestartOutcome::still_running:
-        case RestartOutcome::recovered: return finish(1);
-        case RestartOutcome::down:
-        case RestartOutcome::unknown: break;
-        }
-        return finish(3);
+        const int status = carry_out_move(req, d, r, dec, o->force, g.json ? nullptr : print_phase, j);
+        if (!g.json) print_outcome(d.name, j);
+        return finish(status);
     };
 }
 

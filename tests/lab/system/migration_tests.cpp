@@ -46,7 +46,14 @@ nlohmann::json migrate_json(const std::string &from, const std::string &args, in
 BOOST_AUTO_TEST_CASE(migrate_decides_before_anything_moves, *utf::timeout(600)) {
     const GuestGuard guard{"a", "dec"};
     create_movable("a", "dec");
-    BOOST_TEST(migrate_json("a", "--dry-run dec c", 0)["decision"] == "live");
+    // Compatible with c, but Debian's Xen (no shadow paging) cannot move a
+    // PV guest live: refused up front rather than failing in xl migrate.
+    const auto pv_live = migrate_json("a", "--dry-run dec c", 1);
+    BOOST_TEST(pv_live["decision"] == "refuse");
+    BOOST_TEST(pv_live["reason"].get<std::string>().find("cannot migrate PV guests live (it is built without shadow paging)") !=
+                   std::string::npos, pv_live["reason"]);
+    BOOST_TEST(pv_live["diff"]["compatible"] == true);
+    BOOST_TEST(migrate_json("a", "--dry-run --allow-restart dec c", 0)["decision"] == "restart");
     const auto cross = migrate_json("a", "--dry-run dec b", 0);
     BOOST_TEST(cross["decision"] == "restart");
     BOOST_TEST(cross["diff"]["vendor_mismatch"] == true);
@@ -236,3 +243,4 @@ BOOST_AUTO_TEST_CASE(migrate_link_drop_leaves_the_domain_running_once, *utf::tim
         BOOST_TEST_MESSAGE("link dropped as b unpaused ld2; phases: " << j["phases"].dump());
     }
 }
+
