@@ -134,6 +134,13 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
     return d;
 }
 
+std::vector<std::string> list_guest_domains() {
+    std::vector<std::string> names;
+    for (const auto &dom : listed_domains_json(must({"xl", "list", "-l"}, "xl list -l").out, "xl list -l"))
+        if (dom.value("domid", 0u) != 0 && dom.contains("config")) names.push_back(config_domain_name(dom["config"]));
+    return names;
+}
+
 ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
     ReceiverFacts r;
     const std::string which = guest == GuestType::pv ? "pv-max" : "hvm-max";

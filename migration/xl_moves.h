@@ -42,6 +42,9 @@ struct DomainFacts {
 // missing file is not an error here (only a restart needs it).
 DomainFacts gather_domain(const std::string &domain, const std::string &config);
 
+// The names of the domains running here, Domain-0 left out.
+std::vector<std::string> list_guest_domains();
+
 struct ReceiverFacts {
     Policy max;      // PV or HVM max, as fits the domain
     uint64_t free_kb = 0;

@@ -26,5 +26,6 @@ Runner add_migrate_receive(CLI::App &app, const GlobalOptions &g);
 Runner add_check_restore(CLI::App &app, const GlobalOptions &g);
 Runner add_publish(CLI::App &app, const GlobalOptions &g);
 Runner add_migrate(CLI::App &app, const GlobalOptions &g);
+Runner add_evacuate(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat

@@ -11,7 +11,7 @@ int main(int argc, char **argv) {
     GlobalOptions g;
     app.add_flag("--json", g.json, "machine-readable output on stdout");
     std::vector<std::pair<CLI::App *, Runner>> commands;
-    for (auto add : {add_show, add_host, add_features, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive}) {
+    for (auto add : {add_show, add_host, add_features, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive, add_evacuate}) {
         Runner r = add(app, g);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(r));
     }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -244,3 +245,40 @@ BOOST_AUTO_TEST_CASE(migrate_link_drop_leaves_the_domain_running_once, *utf::tim
     }
 }
 
+// cpucompat evacuate empties a: its PVH guest goes live to the other AMD
+// host, its PV guest (no live move for PV on Debian's Xen, and the Intel
+// host runs no HVM guests under TCG) is restarted on the Intel host.
+BOOST_AUTO_TEST_CASE(evacuate_moves_every_domain_where_it_can_go, *utf::timeout(1200)) {
+    const GuestGuard evh_a{"a", "evh"}, evh_c{"c", "evh"}, evp_a{"a", "evp"}, evp_b{"b", "evp"};
+    put_file("a", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
+    put_file("a", "/etc/xen/evh.cfg", guest_config("evh", "pvh", 96, "\"host,rdtscp=0\"") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
+    must("a", "cpucompat create /etc/xen/evh.cfg");
+    create_movable("a", "evp");
+    BOOST_REQUIRE(!wait_console("a", "evh", "GUEST-TICK", 180).empty());
+
+    const Result dry = exec("a", "cpucompat evacuate --dry-run b c");
+    BOOST_TEST(dry.status == 0, dry.err);
+    BOOST_TEST(dry.out.find("evh -> c: live (compatible: live migration)") != std::string::npos, dry.out);
+    BOOST_TEST(dry.out.find("evp -> b: restart (vendors differ") != std::string::npos, dry.out);
+    BOOST_TEST(must("a", "xl list | grep -c '^ev'") == "2\n");  // nothing moved
+
+    const Result r = exec("a", "cpucompat --json evacuate --shutdown-timeout 120 b c");
+    BOOST_TEST(r.status == 0, r.err << r.out);
+    const auto j = nlohmann::json::parse(r.out);
+    std::map<std::string, std::string> where, outcome, rejected;
+    for (const auto &p : j["placements"]) {
+        where[p["domain"]] = p["host"].is_null() ? "" : p["host"].get<std::string>();
+        rejected[p["domain"]] = p["rejected"].dump();
+    }
+    for (const auto &m : j["moves"]) outcome[m["domain"]] = m["outcome"];
+    BOOST_TEST(where["evh"] == "c");
+    BOOST_TEST(where["evp"] == "b");
+    BOOST_TEST(rejected["evh"] == "{\"b\":\"runs no HVM guests\"}");
+    BOOST_TEST(rejected["evp"].find("\"c\":\"compatible, but this host's Xen cannot migrate PV guests live") != std::string::npos, rejected["evp"]);
+    BOOST_TEST(outcome["evh"] == "moved");
+    BOOST_TEST(outcome["evp"] == "moved");
+    BOOST_TEST(must("a", "xl list | grep -c '^ev' || true") == "0\n");  // a is empty
+    BOOST_TEST(!wait_console("c", "evh--incoming", "GUEST-TICK", 60).empty());
+    BOOST_TEST(wait_console("b", "evp", "GUEST-VENDOR", 180) == "GUEST-VENDOR GenuineIntel");
+    BOOST_TEST(must("a", "grep -c '\"evacuation\":true' /var/log/cpucompat/migrations.log") == "2\n");
+}

@@ -1,0 +1,170 @@
+// evacuate HOST...: empty this host before maintenance. Every domain goes to
+// the target it can go to best (migration/evacuation.h): live where it can,
+// restarted where the vendors differ, left here with the reasons where no
+// target takes it. Decided for all before anything moves.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "../../migration/evacuation.h"
+#include "../../migration/journal.h"
+#include "../../migration/move.h"
+#include "../../migration/process.h"
+#include "../../migration/xl_moves.h"
+#include "commands.h"
+#include "move_report.h"
+#include "output.h"
+
+namespace cpucompat {
+
+namespace {
+
+// What a target offers, asked over ssh; an unreachable one takes nothing.
+EvacuationTarget ask_target(const MoveRequest &req, bool want_pv, bool want_hvm) {
+    EvacuationTarget t;
+    t.host = req.host;
+    try {
+        if (want_pv) {
+            const ReceiverFacts f = gather_receiver(req, GuestType::pv);
+            t.pv_max = f.max;
+            t.free_kb = f.free_kb;
+        }
+        if (want_hvm) {
+            try {
+                const ReceiverFacts f = gather_receiver(req, GuestType::hvm);
+                t.hvm_max = f.max;
+                t.free_kb = f.free_kb;
+            } catch (const Error &) {
+                if (!want_pv) throw;  // the host itself failed, not only its HVM policy
+            }
+        }
+    } catch (const Error &e) {
+        t.unavailable = std::string("cannot be asked: ") + e.what();
+    }
+    return t;
+}
+
+nlohmann::ordered_json placement_json(const Placement &p) {
+    nlohmann::ordered_json j{{"domain", p.domain}, {"host", p.host.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(p.host)},
+                             {"decision", move_kind_name(p.decision.kind)}, {"reason", p.decision.reason}};
+    j["rejected"] = nlohmann::ordered_json::object();
+    for (const auto &[host, why] : p.rejected) j["rejected"][host] = why;
+    return j;
+}
+
+void print_placement(const Placement &p) {
+    if (!p.host.empty()) {
+        std::cout << "  " << p.domain << " -> " << p.host << ": " << move_kind_name(p.decision.kind) << " (" << p.decision.reason << ")\n";
+        return;
+    }
+    std::cout << "  " << p.domain << ": stays here, no target takes it\n";
+    for (const auto &[host, why] : p.rejected) std::cout << "      " << host << ": " << why << "\n";
+}
+
+std::string this_host() {
+    char buf[256] = {};
+    return gethostname(buf, sizeof buf - 1) == 0 ? buf : "this host";
+}
+
+}  // namespace
+
+Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
+    struct Opts {
+        MoveRequest base;
+        MoveOptions move;
+        std::vector<std::string> targets, domains;
+        bool dry_run = false, force = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto *c = app.add_subcommand("evacuate", "Move every domain off this host to TARGETs: each live where it can, restarted across vendors");
+    c->add_option("TARGET", o->targets, "the hosts that take the domains")->required();
+    c->add_option("--domain", o->domains, "only this domain (repeat); default: every domain but Domain-0");
+    c->add_flag("--dry-run", o->dry_run, "print where each domain would go and why; change nothing");
+    c->add_flag("--live-only", o->move.live_only, "never restart: leave a domain here instead");
+    c->add_flag("--allow-restart", o->move.allow_restart, "also restart when same-vendor targets lack features");
+    c->add_option("--shutdown-timeout", o->base.shutdown_timeout, "seconds each guest has to shut down")->capture_default_str()->check(CLI::PositiveNumber);
+    c->add_flag("--force-shutdown", o->force, "destroy a guest that has not shut down in time");
+    c->add_option("--link-timeout", o->base.link_timeout, "seconds to keep asking a target after the link fails mid-restart")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    c->add_option("-s,--ssh", o->base.ssh, "the ssh command to reach the targets, as xl migrate -s")->capture_default_str();
+    c->add_option("--xl-option", o->base.xl_options, "passed to xl migrate (repeat)");
+    return [o, &g]() -> int {
+        const auto for_host = [&](const std::string &host) {
+            MoveRequest r = o->base;
+            r.host = host;
+            return r;
+        };
+        // Facts first, for every domain and target, then the plan.
+        const std::vector<std::string> names = o->domains.empty() ? list_guest_domains() : o->domains;
+        std::vector<DomainFacts> facts;
+        std::vector<Evacuee> evacuees;
+        bool want_pv = false, want_hvm = false;
+        for (const auto &n : names) {
+            facts.push_back(gather_domain(n, ""));
+            const DomainFacts &d = facts.back();
+            evacuees.push_back({d.name, d.guest, d.policy, d.memory_kb, d.live});
+            (d.guest == GuestType::pv ? want_pv : want_hvm) = true;
+        }
+        std::vector<EvacuationTarget> targets;
+        for (const auto &h : o->targets) {
+            if (!g.json) std::cerr << "cpucompat: asking " << h << std::endl;
+            targets.push_back(ask_target(for_host(h), want_pv, want_hvm));
+        }
+        const std::vector<Placement> plan = plan_evacuation(evacuees, targets, o->move);
+
+        nlohmann::ordered_json j{{"host", this_host()}, {"targets", o->targets}, {"dry_run", o->dry_run}};
+        j["placements"] = nlohmann::ordered_json::array();
+        for (const auto &p : plan) j["placements"].push_back(placement_json(p));
+        if (!g.json) {
+            std::cout << "evacuation of " << this_host() << ": " << plan.size() << " domain(s)\n";
+            for (const auto &p : plan) print_placement(p);
+        }
+        int worst = 0;
+        for (const auto &p : plan)
+            if (p.host.empty()) worst = 1;
+        j["moves"] = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < plan.size() && !o->dry_run; ++i) {
+            const Placement &p = plan[i];
+            if (p.host.empty()) continue;
+            MoveRequest req = for_host(p.host);
+            req.domain = p.domain;
+            nlohmann::ordered_json m{{"domain", p.domain}, {"uuid", facts[i].uuid}, {"host", p.host}, {"evacuation", true}};
+            int status = 1;
+            try {
+                const MigrationLock lock(p.domain);
+                // Asked again right before the move: earlier moves used its memory.
+                const ReceiverFacts r = gather_receiver(req, facts[i].guest);
+                const Decision dec = decide(facts[i].policy, r.max, o->move, facts[i].live);
+                m["decision"] = move_kind_name(dec.kind);
+                m["reason"] = dec.reason;
+                if (!g.json) {
+                    std::cerr << "cpucompat: [" << i + 1 << "/" << plan.size() << "] ";
+                    print_decision(p.domain, p.host, dec);
+                }
+                if (dec.kind == MoveKind::refuse) {
+                    m["outcome"] = "not-moved";
+                } else if (r.free_kb < facts[i].memory_kb) {
+                    m["outcome"] = "not-moved";
+                    m["failure"] = p.host + " no longer has the memory for it";
+                } else {
+                    status = carry_out_move(req, facts[i], r, dec, o->force, g.json ? nullptr : print_phase, m);
+                }
+            } catch (const Error &e) {
+                m["outcome"] = "not-moved";
+                m["failure"] = e.what();
+            }
+            m["exit"] = status;
+            audit(m);
+            if (!g.json) print_outcome(p.domain, m);
+            j["moves"].push_back(m);
+            worst = std::max(worst, status);
+        }
+        j["exit"] = worst;
+        if (g.json) std::cout << j.dump(2) << "\n";
+        return worst;
+    };
+}
+
+}  // namespace cpucompat
