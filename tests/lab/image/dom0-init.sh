@@ -12,7 +12,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mkdir -p /run/xen /run/xenstored /run/sshd /var/log/xen/console
+mkdir -p /run/xen /run/xenstored /run/sshd /run/libvirt /var/log/xen/console
 say() { echo "LAB: $*"; }
 
 name=dom0; hosts=; links=

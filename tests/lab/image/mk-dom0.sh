@@ -28,13 +28,22 @@ done
 cp /usr/sbin/dropbear "$root/usr/sbin/"
 cp /usr/bin/ssh "$root/usr/bin/ssh"
 cp /usr/sbin/sshd "$root/usr/sbin/sshd"
+# libvirt with its libxl driver: another libxl client for the plugin
+# (started by the tests that need it, not at boot).
+libvirt_driver=/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_libxl.so
+mkdir -p "$root$(dirname "$libvirt_driver")" "$root/etc/libvirt" "$root/var/lib/libvirt/libxl" "$root/var/log/libvirt/libxl" \
+         "$root/var/cache/libvirt"
+cp /usr/sbin/libvirtd "$root/usr/sbin/"
+cp /usr/bin/virsh "$root/usr/bin/"
+cp "$libvirt_driver" "$root$libvirt_driver"
+mkdir -p "$root/usr/share/libvirt" && cp -r /usr/share/libvirt/cpu_map "$root/usr/share/libvirt/"  # host CPU description
 
 # The project, installed as an admin would (the plugin is enabled per
 # test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 make -s -C "$project" install DESTDIR="$root" PREFIX=/usr/local >/dev/null
 
 # Libraries: the ldd closure of everything above, plus the loader.
-elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh /usr/sbin/sshd $root/usr/local/bin/cpucompat $root/usr/local/lib/cpucompat/libxl-cpucompat.so"
+elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh /usr/sbin/sshd $root/usr/local/bin/cpucompat $root/usr/local/lib/cpucompat/libxl-cpucompat.so /usr/sbin/libvirtd /usr/bin/virsh $libvirt_driver"
 for l in $(for e in $elfs; do ldd "$e"; done | awk '/=>/ {print $3}' | sort -u) /lib/x86_64-linux-gnu/libgcc_s.so.1; do
     cp "$(readlink -f "$l")" "$root/lib/x86_64-linux-gnu/$(basename "$l")"
 done

@@ -158,3 +158,28 @@ BOOST_AUTO_TEST_CASE(plugin_refuses_incompatible_restore_and_migration, *utf::ti
     std::ofstream(records_dir() + "/plugin-refuses-migration.txt")
         << "$ xl migrate -s '' rich 'ssh a cpucompat migrate-receive'  (EPYC-Milan -> EPYC)\n" << mig.err;
 }
+
+// Another libxl client: libvirt's libxl driver (libvirtd with the plugin
+// preloaded, `virsh create`). It parses no xl config, so the domain gets
+// the host's default mode. On the Intel host: libvirt 9.0 cannot describe
+// the AMD models' CPUs under TCG ("Cannot find suitable CPU model") and
+// its Xen driver does not start there.
+BOOST_AUTO_TEST_CASE(plugin_applies_the_mode_under_libvirt, *utf::timeout(600)) {
+    const CleanupGuard stop{"b", "virsh -c xen:///system destroy lv1; kill $(cat /run/libvirtd.pid); rm -f /etc/xen/cpucompat.yaml"};
+    must("b", "echo 'default: level:x86-64-v2' > /etc/xen/cpucompat.yaml && " + kPreload + "libvirtd -d && "
+              "i=0; until virsh -c xen:///system version >/dev/null 2>&1 || [ $i -ge 60 ]; do sleep 1; i=$((i + 1)); done");
+    put_file("b", "/tmp/lv1.xml",
+             "<domain type='xen'><name>lv1</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+             "<os><type>linux</type><kernel>/guest/vmlinux.gz</kernel><initrd>/guest/initrd.cpio.gz</initrd>"
+             "<cmdline>console=hvc0 quiet</cmdline></os><devices><console type='pty'/></devices></domain>\n");
+    must("b", "virsh -c xen:///system create /tmp/lv1.xml");
+    const DomainRecord rec = record_of("b", "lv1");
+    BOOST_TEST(rec.mode == "level:x86-64-v2");
+    BOOST_TEST(rec.template_name == "x86-64-v2");
+    BOOST_TEST(check_applied(rec.policy, domain_policy("b", "lv1")).summary() == "as requested");
+    BOOST_TEST(must("b", "xenstore-read /tool/cpucompat/domain/" + uuid_of("b", "lv1")) ==
+               must("b", "xenstore-read /local/domain/" + domid("b", "lv1") + "/cpucompat"));
+    const auto flags = guest_flags("b", "lv1");
+    for (const char *f : {"avx", "aes", "avx2"}) BOOST_TEST(!flags.count(f), f << " is in the guest's /proc/cpuinfo");
+    for (const char *f : {"sse4_2", "popcnt", "ssse3"}) BOOST_TEST(flags.count(f), f << " is missing from the guest's /proc/cpuinfo");
+}
