@@ -12,6 +12,10 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
+# /tmp gets its own tmpfs: the root filesystem (the unpacked image, ~160 MB
+# with libvirt) may grow to only half of dom0's memory, too little left for a
+# guest's 128 MiB save image.
+mount -t tmpfs -o size=384M tmpfs /tmp
 mkdir -p /run/xen /run/xenstored /run/sshd /run/libvirt /var/log/xen/console
 say() { echo "LAB: $*"; }
 

@@ -84,6 +84,7 @@ BOOST_AUTO_TEST_CASE(normalized_policy_is_what_xen_applies, *utf::timeout(600)) 
 // Intel host is refused by Xen itself (4.17 checks only the CPUID limits).
 BOOST_AUTO_TEST_CASE(save_restore_across_hosts, *utf::timeout(900)) {
     const CleanupGuard clean_a{"a", "rm -f /tmp/sr.save"}, clean_b{"b", "rm -f /tmp/sr.save"}, clean_c{"c", "rm -f /tmp/sr.save"};
+    const GuestGuard on_a{"a", "sr"}, on_c{"c", "sr"};  // a failed save resumes the guest on a
     create("a", "sr", "pv", 128, "");
     lab::must("a", "xl save sr /tmp/sr.save");
     lab::must("a", "cat /tmp/sr.save | ssh c 'cat > /tmp/sr.save' && cat /tmp/sr.save | ssh b 'cat > /tmp/sr.save'");
