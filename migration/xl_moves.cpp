@@ -274,7 +274,8 @@ void XlRestartSteps::commit_on_receiver() {
     const std::string why = reason_line(held_->err());
     held_.reset();
     if (no_answer || status == 255 || status == -1)
-        throw LinkLost(req_.host + ": no answer after telling it to run " + d_.name + (why.empty() ? "" : ": " + why));
+        throw LinkLost(req_.host + ": no answer after telling it to run " + d_.name +
+                       (why.empty() ? "" : " (the last it said: " + why + ")"));
     throw Error(req_.host + ": cpucompat create: " + (why.empty() ? "exit status " + std::to_string(status) : why));
 }
 
