@@ -237,14 +237,17 @@ void XlRestartSteps::confirm_gone() {
     if (run_captured({"xl", "domid", d_.name}).status == 0) throw Error(d_.name + " still exists here");
 }
 
-std::string XlRestartSteps::end_held() {
-    const bool timed_out = held_->timed_out();
-    const int status = held_->finish(kAskSeconds);
-    std::string why = reason_line(held_->err());
+XlRestartSteps::HeldEnd XlRestartSteps::end_held() {
+    HeldEnd e{held_->timed_out(), held_->finish(kAskSeconds), ""};
+    e.why = reason_line(held_->err());
     held_.reset();
-    if (timed_out) return "no answer in time" + (why.empty() ? "" : " (" + why + ")");
-    if (why.empty()) why = "exit status " + std::to_string(status);
-    return status == 255 ? "the link failed: " + why : why;
+    return e;
+}
+
+std::string XlRestartSteps::describe(const HeldEnd &e) {
+    if (e.timed_out) return "no answer in time" + (e.why.empty() ? "" : " (" + e.why + ")");
+    const std::string why = e.why.empty() ? "exit status " + std::to_string(e.status) : e.why;
+    return e.status == 255 ? "the link failed: " + why : why;
 }
 
 void XlRestartSteps::create_paused_on_receiver() {
@@ -258,25 +261,22 @@ void XlRestartSteps::create_paused_on_receiver() {
     const double deadline = monotonic_seconds() + kCreateSeconds;
     for (std::string line; held_->read_line(line, deadline - monotonic_seconds());)
         if (line.rfind("READY ", 0) == 0) return;
-    throw Error(req_.host + ": cpucompat create: " + end_held());
+    throw Error(req_.host + ": cpucompat create: " + describe(end_held()));
 }
 
 void XlRestartSteps::commit_on_receiver() {
-    if (!held_->write_line("go")) throw NotCommitted(req_.host + ": cpucompat create: " + end_held());
+    if (!held_->write_line("go")) throw NotCommitted(req_.host + ": cpucompat create: " + describe(end_held()));
     std::string line;
     if (held_->read_line(line, kAskSeconds) && line == "RUNNING") {
         held_->finish(kAskSeconds);
         held_.reset();
         return;
     }
-    const bool no_answer = held_->timed_out();
-    const int status = held_->finish(kAskSeconds);
-    const std::string why = reason_line(held_->err());
-    held_.reset();
-    if (no_answer || status == 255 || status == -1)
+    const HeldEnd e = end_held();
+    if (e.timed_out || e.status == 255 || e.status == -1)
         throw LinkLost(req_.host + ": no answer after telling it to run " + d_.name +
-                       (why.empty() ? "" : " (the last it said: " + why + ")"));
-    throw Error(req_.host + ": cpucompat create: " + (why.empty() ? "exit status " + std::to_string(status) : why));
+                       (e.why.empty() ? "" : " (the last it said: " + e.why + ")"));
+    throw Error(req_.host + ": cpucompat create: " + describe(e));
 }
 
 void XlRestartSteps::confirm_running_on_receiver() {

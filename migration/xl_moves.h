@@ -80,8 +80,16 @@ private:
     ProcessResult ask_receiver(const std::vector<std::string> &argv, const std::string &what) const;
     // The receiver's domid of the copy with this domain's uuid, "" if none.
     std::string receiver_domid() const;
-    // Ends the held create's ssh session; a one-line reason for a failure.
-    std::string end_held();
+    // How the held create's ssh session ended: no answer in time, its exit
+    // status (-1 if killed), and the reason line of its stderr.
+    struct HeldEnd {
+        bool timed_out;
+        int status;
+        std::string why;
+    };
+    HeldEnd end_held();
+    // The same as a one-line reason for a failure.
+    static std::string describe(const HeldEnd &e);
     MoveRequest req_;
     DomainFacts d_;
     ReceiverFacts r_;
