@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalogue.h"
+#include "text.h"
 
 namespace cpucompat {
 
@@ -31,11 +32,62 @@ Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest)
         out.features = require;
     }
     const Catalogue &cat = Catalogue::get();
-    out.features = cat.close_under_deps(out.features.minus(t.hide).minus(cat.state_bits()) | (host.features & cat.state_bits()));
     out.max_leaf = std::min(host.max_leaf, t.max_leaf.value_or(host.max_leaf));
     out.max_extd_leaf = std::min(host.max_extd_leaf, t.max_extd_leaf.value_or(host.max_extd_leaf));
     out.max_subleaf7 = std::min(host.max_subleaf7, t.max_subleaf7.value_or(host.max_subleaf7));
+    const Featureset offered = out.features.minus(t.hide).minus(cat.state_bits()) | (host.features & cat.state_bits());
+    out.features = cat.close_under_deps(offered & reachable_features(out));
     return out;
+}
+
+namespace {
+
+std::string names_of(const Featureset &fs) {
+    std::string s;
+    for (const auto &n : Catalogue::get().names(fs)) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+}  // namespace
+
+std::optional<TemplateProblem> template_problem(const CpuTemplate &t) {
+    const Catalogue &cat = Catalogue::get();
+    if (!t.require) return std::nullopt;
+    const Featureset both = *t.require & t.hide;
+    if (!both.empty()) return TemplateProblem{"hide", names_of(both) + ": both required and hidden"};
+    const Featureset given = t.require->minus(t.hide) | cat.state_bits();
+    const Featureset closed = cat.close_under_deps(given);
+    for (const auto &f : cat.features()) {
+        if (!t.require->test(f.id) || closed.test(f.id)) continue;
+        Featureset lacking;  // f's prerequisites that are not given
+        for (const auto &g : cat.features())
+            if (const Featureset *deps = cat.deep_deps(g.id); deps && deps->test(f.id) && !given.test(g.id)) lacking.set(g.id);
+        return TemplateProblem{"require", std::string(f.name) + " cannot be given: it needs " + names_of(lacking) +
+                                              ", which the template does not require"};
+    }
+    Policy limits;
+    limits.max_leaf = t.max_leaf.value_or(0xffffffffu);
+    limits.max_extd_leaf = t.max_extd_leaf.value_or(0xffffffffu);
+    limits.max_subleaf7 = t.max_subleaf7.value_or(0xffffffffu);
+    const Featureset beyond = t.require->minus(cat.state_bits()).minus(reachable_features(limits));
+    if (!beyond.empty()) {
+        const char *key = t.max_subleaf7 ? "max_subleaf7" : t.max_extd_leaf ? "max_extd_leaf" : "max_leaf";
+        for (const WordInfo &w : cat.words()) {  // name the limit that cuts the first such feature off
+            if (w.source != WordSource::cpuid) continue;
+            Featureset word;
+            if (w.index >= word.words().size()) continue;
+            word.words()[w.index] = ~0u;
+            if ((beyond & word).empty()) continue;
+            key = w.leaf >= kExtdBase ? "max_extd_leaf" : (w.leaf == 7 && limits.max_leaf >= 7) ? "max_subleaf7" : "max_leaf";
+            break;
+        }
+        const uint32_t cap = key == std::string("max_subleaf7") ? limits.max_subleaf7
+                             : key == std::string("max_extd_leaf") ? limits.max_extd_leaf
+                                                                   : limits.max_leaf;
+        return TemplateProblem{key, names_of(beyond) + " required, but the template's own " + key + " " + hex(cap) +
+                                        " hides the CPUID leaf it lives in"};
+    }
+    return std::nullopt;
 }
 
 }  // namespace cpucompat

@@ -51,11 +51,27 @@ private:
     std::vector<FeatureId> missing_;
 };
 
+// What makes a template contradict itself, and the key it is about. A
+// template is checked as a whole, so a file that loads is one whose policy
+// is what it says:
+//  - a feature both required and hidden (key "hide");
+//  - a required feature that cannot be given: one of its prerequisites in
+//    Xen's dependency rules is hidden or not required, so closing the set
+//    under those rules would drop it silently (key "require");
+//  - a required feature whose CPUID leaf lies beyond the template's own
+//    max_leaf / max_extd_leaf / max_subleaf7 (key: that limit).
+// State bits (Catalogue::state_bits()) come from the host and count as given.
+struct TemplateProblem {
+    std::string key, message;
+};
+std::optional<TemplateProblem> template_problem(const CpuTemplate &t);
+
 // The guest policy a template gives on `host`: vendor and signature of the
 // host; features = require (or, when absent, the host's features that Xen
 // gives guests by default: Catalogue::guest_default_view()) minus hide, closed
 // under Xen's dependencies, with the host's state bits passed through
-// (Catalogue::state_bits()); limits capped. Throws BelowFloorError naming
+// (Catalogue::state_bits()); limits capped, and features beyond the capped
+// limits dropped (a guest cannot read them; Xen clears them too). Throws BelowFloorError naming
 // every missing feature, or Error on a vendor mismatch.
 Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest = GuestType::hvm);
 

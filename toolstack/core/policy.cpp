@@ -4,6 +4,7 @@
 
 #include "catalogue.h"
 #include "error.h"
+#include "text.h"
 
 namespace cpucompat {
 
@@ -40,19 +41,37 @@ uint32_t reg_of(const Regs &r, const char *name) {
     return r.d;
 }
 
+}  // namespace
+
 bool leaf_in_range(const Policy &p, uint32_t leaf, uint32_t subleaf) {
+    if (leaf == 0 || leaf == kExtdBase) return true;
     if (leaf >= kExtdBase) return leaf <= p.max_extd_leaf;
     if (leaf > p.max_leaf) return false;
     return leaf != 7 || subleaf == kNoSubleaf || subleaf <= p.max_subleaf7;
 }
 
-}  // namespace
+Featureset reachable_features(const Policy &p) {
+    Featureset::Words words{};
+    for (const WordInfo &w : Catalogue::get().words())
+        if (w.index < words.size() && (w.source == WordSource::msr || leaf_in_range(p, w.leaf, w.subleaf))) words[w.index] = ~0u;
+    return Featureset(words) & Catalogue::get().known();
+}
+
+std::vector<LeafKey> missing_feature_leaves(const Policy &p, const Leaves &leaves) {
+    std::vector<LeafKey> out;
+    for (const WordInfo &w : Catalogue::get().words())
+        if (w.source == WordSource::cpuid && leaf_in_range(p, w.leaf, w.subleaf) && !find_leaf(leaves, w.leaf, w.subleaf))
+            out.push_back({w.leaf, w.subleaf});
+    return out;
+}
 
 Policy policy_from_leaves(Leaves leaves, Msrs msrs) {
     Policy p;
     const Regs *l0 = find_leaf(leaves, 0, kNoSubleaf);
     if (!l0) throw Error("no CPUID leaf 0 (vendor and maximum leaf)");
     p.vendor_id = vendor_id_from_regs(l0->b, l0->c, l0->d);
+    if (!printable_vendor_id(p.vendor_id))
+        throw Error("leaf 0's vendor id " + quote_text(p.vendor_id) + " is not 12 printable ASCII characters");
     p.max_leaf = l0->a;
     if (const Regs *l1 = find_leaf(leaves, 1, kNoSubleaf); l1 && p.max_leaf >= 1)
         decode_signature(l1->a, p.family, p.model, p.stepping);

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "featureset.h"
 #include "vendor.h"
@@ -52,8 +53,28 @@ const Regs *find_leaf(const Leaves &leaves, uint32_t leaf, uint32_t subleaf);
 
 // Builds a policy from raw leaves and MSRs: vendor, family/model/stepping,
 // limits, and the featureset (bits of leaves beyond the CPU's own limits are
-// not read). Throws Error when leaf 0 is missing.
+// not read). Throws Error when leaf 0 is missing or its vendor id is not 12
+// printable ASCII characters.
 Policy policy_from_leaves(Leaves leaves, Msrs msrs);
+
+// Is (leaf, subleaf) within what `p`'s limits let a guest read? Basic leaves
+// up to max_leaf, extended ones up to max_extd_leaf (0x80000000 itself
+// always), leaf 7 subleaves up to max_subleaf7; nothing else (hypervisor,
+// Transmeta, Centaur ranges). Xen serialises exactly these leaves.
+bool leaf_in_range(const Policy &p, uint32_t leaf, uint32_t subleaf);
+
+// Every named feature whose CPUID word lies within `p`'s limits (MSR words
+// always): a guest cannot see a feature outside this mask, so a policy that
+// lists one contradicts its own limits.
+Featureset reachable_features(const Policy &p);
+
+// The feature-carrying leaves (Catalogue::words()) within `p`'s limits that
+// `leaves` lacks. A raw CPU dump prints every leaf up to its limits, so a
+// missing one means the file was cut or edited.
+std::vector<LeafKey> missing_feature_leaves(const Policy &p, const Leaves &leaves);
+
+// A sane subleaf: kNoSubleaf, or below 256 (Xen's largest, leaf 0xd, has 64).
+inline bool plausible_subleaf(uint32_t subleaf) { return subleaf == kNoSubleaf || subleaf < 0x100; }
 
 // family/model/stepping decoded from leaf 1 EAX as both vendors define it.
 void decode_signature(uint32_t eax, uint32_t &family, uint32_t &model, uint32_t &stepping);

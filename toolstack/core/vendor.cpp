@@ -9,9 +9,9 @@ std::string vendor_id_from_regs(uint32_t ebx, uint32_t ecx, uint32_t edx) {
     std::memcpy(s, &ebx, 4);
     std::memcpy(s + 4, &edx, 4);
     std::memcpy(s + 8, &ecx, 4);
-    std::string out;
-    for (char c : s) out += (c >= 0x20 && c < 0x7f) ? c : '?';  // keep output printable
-    return out;
+    // As the CPU says it; printable_vendor_id() tells whether it may be
+    // shown, and importers refuse one that is not.
+    return std::string(s, sizeof s);
 }
 
 bool vendor_regs_from_id(const std::string &id, uint32_t &ebx, uint32_t &ecx, uint32_t &edx) {
@@ -41,6 +41,13 @@ const char *vendor_short_name(Vendor v) {
     case Vendor::unknown: break;
     }
     return "unknown";
+}
+
+bool printable_vendor_id(const std::string &vendor_id) {
+    if (vendor_id.size() != 12) return false;
+    for (char c : vendor_id)
+        if (c < 0x20 || c > 0x7e) return false;
+    return true;
 }
 
 }  // namespace cpucompat
