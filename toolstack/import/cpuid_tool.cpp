@@ -2,7 +2,9 @@
 
 #include "std_regex.h"
 
+#include "../core/text.h"
 #include "line_reader.h"
+#include "raw_dump.h"
 
 namespace cpucompat {
 
@@ -26,21 +28,22 @@ Policy parse_cpuid_tool(const InputText &in) {
         std::smatch m;
         if (trim(sv).empty()) continue;
         if (std::regex_match(line, m, kCpuRe)) {
-            if (++cpus > 1) break;  // CPU 0 only
+            ++cpus;
             continue;
         }
-        if (!std::regex_match(line, m, kLeafRe)) r.fail("unrecognised line in cpuid -r output: \"" + std::string(trim(sv).substr(0, 60)) + "\"");
-        const uint32_t leaf = hex32(m[1]);
+        // Every line is read and must parse, also those of the other CPUs;
+        // only CPU 0's are kept.
+        if (!std::regex_match(line, m, kLeafRe)) r.fail("unrecognised line in cpuid -r output: " + quote_text(trim(sv)));
+        if (cpus > 1) continue;
+        const uint32_t leaf = hex32(m[1]), subleaf = hex32(m[2]);
+        if (!plausible_subleaf(subleaf)) r.fail("subleaf " + m[2].str() + " out of range");
         // cpuid(1) prints subleaf 0x00 for every leaf; find_leaf() treats
         // subleaf 0 and "no subleaf" alike.
-        leaves[LeafKey{leaf, hex32(m[2])}] = Regs{hex32(m[3]), hex32(m[4]), hex32(m[5]), hex32(m[6])};
+        if (!leaves.emplace(LeafKey{leaf, subleaf}, Regs{hex32(m[3]), hex32(m[4]), hex32(m[5]), hex32(m[6])}).second)
+            r.fail("leaf " + m[1].str() + " subleaf " + m[2].str() + " appears twice for CPU 0");
     }
     if (leaves.empty()) throw Error(in.name, 0, "no CPUID leaves in cpuid -r output");
-    try {
-        return policy_from_leaves(std::move(leaves), {});
-    } catch (const Error &e) {
-        throw Error(in.name, 0, e.message());
-    }
+    return policy_from_raw_dump(std::move(leaves), {}, in.name);
 }
 
 }  // namespace cpucompat

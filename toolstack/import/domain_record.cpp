@@ -42,9 +42,9 @@ std::string record_to_json(const DomainRecord &r) {
 DomainRecord record_from_json(const std::string &text, const std::string &where) {
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(where + ": cpucompat record is not JSON: " + e.what());
+        j = parse_json_strict(text, where);
+    } catch (const Error &e) {
+        throw Error(where + ": cpucompat record is not valid JSON: " + e.message());
     }
     auto str = [&](const char *key) -> std::string {
         if (!j.is_object() || !j.contains(key) || !j[key].is_string())

@@ -1,7 +1,9 @@
 #include "fingerprint.h"
 
 #include <cstdio>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "yaml_input.h"
 
@@ -25,8 +27,22 @@ struct Node {
     virtual std::string str() const = 0;      // throws Error if not a scalar
     virtual uint64_t number() const = 0;      // accepts 123 and "0x7b"
     virtual unsigned line() const = 0;        // 0 when unknown
+    virtual std::vector<std::string> keys() const = 0;  // of a mapping, in order
     std::string where;                        // "features[3]"
 };
+
+const std::set<std::string> kTopKeys{"format", "vendor", "family", "model", "stepping", "max_leaf", "max_extd_leaf",
+                                     "max_subleaf7", "features", "leaves", "msrs", "inputs"};
+const std::set<std::string> kLeafKeys{"leaf", "subleaf", "eax", "ebx", "ecx", "edx"};
+const std::set<std::string> kMsrKeys{"index", "value"};
+
+std::string names_of(const Featureset &fs, std::size_t most = 8) {
+    const auto names = Catalogue::get().names(fs);
+    std::string s;
+    for (std::size_t i = 0; i < names.size() && i < most; ++i) s += (s.empty() ? "" : " ") + names[i];
+    if (names.size() > most) s += " (+" + std::to_string(names.size() - most) + " more)";
+    return s;
+}
 
 class Reader {
 public:
@@ -37,13 +53,15 @@ public:
 
     Policy read(const Node &root) const {
         if (!root.has("vendor")) fail(root, "missing key \"vendor\" (not a cpucompat fingerprint)");
+        known_keys(root, kTopKeys);
         if (root.has("format")) {
             const std::string f = root.at("format")->str();
-            if (f != kFingerprintFormat) fail(*root.at("format"), "unsupported format \"" + f + "\"; expected " + kFingerprintFormat);
+            if (f != kFingerprintFormat) fail(*root.at("format"), "unsupported format " + quote_text(f) + "; expected " + kFingerprintFormat);
         }
         Policy p;
         p.vendor_id = root.at("vendor")->str();
-        if (p.vendor_id.size() != 12) fail(*root.at("vendor"), "vendor id must be 12 characters, e.g. \"GenuineIntel\"");
+        if (!printable_vendor_id(p.vendor_id))
+            fail(*root.at("vendor"), "vendor id must be 12 printable ASCII characters, e.g. \"GenuineIntel\"; got " + quote_text(p.vendor_id));
         p.family = u32(root, "family");
         p.model = u32(root, "model");
         p.stepping = u32(root, "stepping");
@@ -57,17 +75,27 @@ public:
             auto f = feats->item(i);
             const std::string name = f->str();
             const FeatureInfo *info = Catalogue::get().find(name);
-            if (!info) fail(*f, "unknown feature \"" + name + "\"");
+            if (!info) fail(*f, "unknown feature " + quote_text(name));
+            if (p.features.test(info->id)) fail(*f, "feature " + quote_text(name) + " is listed twice");
             p.features.set(info->id);
         }
+        // A guest cannot see a feature beyond the limits: listing one is a
+        // contradiction (a cut or edited file), not something to guess at.
+        if (const Featureset beyond = p.features.minus(reachable_features(p)); !beyond.empty())
+            fail(*feats, "lists " + names_of(beyond) + ", whose CPUID leaves lie beyond max_leaf " + hex(p.max_leaf) +
+                             " / max_extd_leaf " + hex(p.max_extd_leaf) + " / max_subleaf7 " + std::to_string(p.max_subleaf7));
         if (root.has("leaves")) {
             auto ls = root.at("leaves");
             if (!ls->is_list()) fail(*ls, "must be a list");
             for (std::size_t i = 0; i < ls->size(); ++i) {
                 auto l = ls->item(i);
+                known_keys(*l, kLeafKeys);
                 const LeafKey key{u32(*l, "leaf"), l->has("subleaf") ? u32(*l, "subleaf") : kNoSubleaf};
+                const std::string at = "leaf " + hex(key.first, 8) + ":" + hex(key.second, 8);
+                if (!plausible_subleaf(key.second)) fail(*l, at + ": subleaf out of range");
+                if (!leaf_in_range(p, key.first, key.second)) fail(*l, at + " lies beyond the fingerprint's own limits");
                 if (!p.leaves.emplace(key, Regs{u32(*l, "eax"), u32(*l, "ebx"), u32(*l, "ecx"), u32(*l, "edx")}).second)
-                    fail(*l, "duplicate leaf " + hex(key.first, 8) + ":" + hex(key.second, 8));
+                    fail(*l, "duplicate " + at);
             }
         }
         if (root.has("msrs")) {
@@ -75,14 +103,48 @@ public:
             if (!ms->is_list()) fail(*ms, "must be a list");
             for (std::size_t i = 0; i < ms->size(); ++i) {
                 auto m = ms->item(i);
+                known_keys(*m, kMsrKeys);
                 if (!m->has("value")) fail(*m, "missing key \"value\"");
-                p.msrs[u32(*m, "index")] = m->at("value")->number();
+                if (!p.msrs.emplace(u32(*m, "index"), m->at("value")->number()).second) fail(*m, "duplicate MSR " + hex(u32(*m, "index"), 8));
             }
         }
+        if (!p.leaves.empty()) agree_with_leaves(root, p);
         return p;
     }
 
 private:
+    void known_keys(const Node &n, const std::set<std::string> &known) const {
+        for (const auto &k : n.keys())
+            if (!known.count(k)) fail(n, "unknown key " + quote_text(k));
+    }
+
+    // The raw leaves are what the named fields were decoded from: each field
+    // must say what the leaves say.
+    void agree_with_leaves(const Node &root, const Policy &p) const {
+        Policy derived;
+        try {
+            derived = policy_from_leaves(p.leaves, p.msrs);
+        } catch (const Error &e) {
+            fail(*root.at("leaves"), e.message());
+        }
+        const std::pair<const char *, std::pair<uint64_t, uint64_t>> fields[] = {
+            {"family", {p.family, derived.family}},       {"model", {p.model, derived.model}},
+            {"stepping", {p.stepping, derived.stepping}}, {"max_leaf", {p.max_leaf, derived.max_leaf}},
+            {"max_extd_leaf", {p.max_extd_leaf, derived.max_extd_leaf}},
+            {"max_subleaf7", {p.max_subleaf7, derived.max_subleaf7}}};
+        if (derived.vendor_id != p.vendor_id)
+            fail(*root.at("vendor"), quote_text(p.vendor_id) + " contradicts leaf 0, which says " + quote_text(derived.vendor_id));
+        for (const auto &[key, v] : fields)
+            if (v.first != v.second) fail(*root.at(key), hex(v.first) + " contradicts the leaves, which say " + hex(v.second));
+        if (derived.features != p.features) {
+            std::string msg = "contradicts the leaves:";
+            if (const Featureset extra = p.features.minus(derived.features); !extra.empty()) msg += " listed but not in the leaves: " + names_of(extra) + ";";
+            if (const Featureset lost = derived.features.minus(p.features); !lost.empty()) msg += " in the leaves but not listed: " + names_of(lost) + ";";
+            msg.pop_back();
+            fail(*root.at("features"), msg);
+        }
+    }
+
     uint32_t u32(const Node &n, const char *key) const {
         if (!n.has(key)) fail(n, std::string("missing key \"") + key + "\"");
         auto v = n.at(key);
@@ -129,6 +191,12 @@ public:
         r_.fail(*this, "expected a non-negative integer");
     }
     unsigned line() const override { return 0; }
+    std::vector<std::string> keys() const override {
+        std::vector<std::string> out;
+        if (j_.is_object())
+            for (const auto &kv : j_.items()) out.push_back(kv.key());
+        return out;
+    }
 
 private:
     const nlohmann::json &j_;
@@ -156,6 +224,12 @@ public:
         return parse_number(n_.Scalar(), *this, r_);
     }
     unsigned line() const override { return n_.Mark().line >= 0 ? static_cast<unsigned>(n_.Mark().line) + 1 : 0; }
+    std::vector<std::string> keys() const override {
+        std::vector<std::string> out;
+        if (n_.IsMap())
+            for (const auto &kv : n_) out.push_back(kv.first.Scalar());
+        return out;
+    }
 
 private:
     YAML::Node n_;
@@ -233,17 +307,37 @@ Policy policy_from_json(const nlohmann::json &j, const std::string &where) {
     return r.read(JsonNode(j, "", r));
 }
 
-Policy parse_fingerprint_json(const InputText &in) {
+nlohmann::json parse_json_strict(const std::string &text, const std::string &name) {
+    if (text.size() > kMaxStructuredBytes)
+        throw Error(name, 0, "JSON input is larger than " + std::to_string(kMaxStructuredBytes >> 10) + " KiB; a fingerprint or record is a few KiB");
+    // nlohmann keeps the last of two equal keys; the callback sees every key
+    // of every object, so a key given twice is refused instead.
+    std::vector<std::set<std::string>> open;  // keys of each object being parsed
+    std::string dup;
+    bool too_deep = false;
+    const auto cb = [&](int depth, nlohmann::json::parse_event_t ev, nlohmann::json &parsed) {
+        using E = nlohmann::json::parse_event_t;
+        too_deep |= depth > 32;
+        if (ev == E::object_start) open.emplace_back();
+        else if (ev == E::object_end && !open.empty()) open.pop_back();
+        else if (ev == E::key && !open.empty() && !open.back().insert(parsed.get<std::string>()).second && dup.empty())
+            dup = parsed.get<std::string>();
+        return true;
+    };
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in.text);
+        j = nlohmann::json::parse(text, cb);
     } catch (const nlohmann::json::parse_error &e) {
-        throw Error(in.name, line_of_offset(in.text, e.byte), std::string("invalid JSON: ") + e.what());
+        throw Error(name, line_of_offset(text, e.byte), std::string("invalid JSON: ") + e.what());
     } catch (const nlohmann::json::exception &e) {  // e.g. out_of_range: a number too large for a double
-        throw Error(in.name, 0, std::string("invalid JSON: ") + e.what());
+        throw Error(name, 0, std::string("invalid JSON: ") + e.what());
     }
-    return policy_from_json(j, in.name);
+    if (too_deep) throw Error(name, 0, "JSON nested deeper than 32 levels");
+    if (!dup.empty()) throw Error(name, 0, "duplicate key " + quote_text(dup) + " in one JSON object");
+    return j;
 }
+
+Policy parse_fingerprint_json(const InputText &in) { return policy_from_json(parse_json_strict(in.text, in.name), in.name); }
 
 Policy parse_fingerprint_yaml(const InputText &in) {
     const YAML::Node root = load_yaml(in);

@@ -25,10 +25,20 @@ nlohmann::ordered_json policy_to_json(const Policy &p, bool with_raw);
 std::string policy_to_yaml(const Policy &p, bool with_raw);
 
 bool looks_like_json(const std::string &text);
+// Both readers refuse, naming the key path (and the line, in YAML): unknown
+// keys, a key given twice, a vendor id that is not 12 printable ASCII
+// characters, a feature listed twice or beyond the limits, leaves that lie
+// beyond the limits or repeat, MSRs that repeat, and fields that contradict
+// the raw leaves when those are given. "inputs" (where the policy came
+// from, as `cpucompat level/normalize --json` write it) is allowed and not
+// read.
 Policy parse_fingerprint_json(const InputText &in);
 Policy parse_fingerprint_yaml(const InputText &in);
 // From an already parsed JSON value (e.g. a policy embedded in a record).
 // `where` names the value in errors.
 Policy policy_from_json(const nlohmann::json &j, const std::string &where);
+// JSON text parsed with the checks every JSON input gets: at most
+// kMaxStructuredBytes, no key twice in one object, nesting of at most 32.
+nlohmann::json parse_json_strict(const std::string &text, const std::string &name);
 
 }  // namespace cpucompat

@@ -3,7 +3,9 @@
 #include "std_regex.h"
 #include <set>
 
+#include "../core/text.h"
 #include "line_reader.h"
+#include "raw_dump.h"
 
 namespace cpucompat {
 
@@ -11,7 +13,12 @@ namespace {
 
 const std::regex kCpuidRe(R"(^CPUID ([0-9A-Fa-f]{8}):?\s+([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})-([0-9A-Fa-f]{8})(?:\s+\[SL ([0-9A-Fa-f]{1,8})\])?.*$)");
 const std::regex kMsrRe(R"(^MSR ([0-9A-Fa-f]{8}): ([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4}).*$)");
-const std::regex kLeafStartRe(R"(^CPUID [0-9A-Fa-f]{8}(:|\s))");
+// Lines that are records by their start: "CPUID " or "MSR " and a hex
+// number. Each must then parse in full; a summary line such as
+// "CPUID Manufacturer : ..." is not one.
+const std::regex kLeafLikeRe(R"(^CPUID [0-9A-Fa-f]+(:|\s|$))");
+const std::regex kMsrLikeRe(R"(^MSR [0-9A-Fa-f]+(:|\s|$))");
+const std::regex kMsrFailedRe(R"(^MSR [0-9A-Fa-f]{8}:\s*<\s*FAILED\s*>\s*$)");
 const std::regex kCpuHeaderRe(R"(Logical CPU #([0-9]+))");
 
 // Leaves whose subleaves old dumps list as repeated, unmarked lines.
@@ -46,16 +53,18 @@ Policy parse_instlat(const InputText &in) {
             in_cpu0 = cpu0;
             continue;
         }
-        if (std::regex_match(line, m, kMsrRe)) {
+        if (std::regex_search(line, kMsrLikeRe)) {
+            if (std::regex_match(line, kMsrFailedRe)) continue;  // the tool could not read it
+            if (!std::regex_match(line, m, kMsrRe)) r.fail("malformed MSR line: " + quote_text(line));
             const uint32_t idx = hex32(m[1]);
+            // MSRs are listed once per dump, often after the CPUID blocks.
             if (idx == kMsrArchCaps && !msrs.count(idx))
                 msrs[idx] = std::stoull(m[2].str() + m[3].str() + m[4].str() + m[5].str(), nullptr, 16);
             continue;
         }
-        // Leaf lines start "CPUID " and eight hex digits; the summary at the
-        // top has "CPUID Manufacturer : ..." lines that are not leaves.
-        if (done || !in_cpu0 || !std::regex_search(line, kLeafStartRe)) continue;
-        if (!std::regex_match(line, m, kCpuidRe)) r.fail("malformed CPUID line: \"" + line.substr(0, 60) + "\"");
+        if (!std::regex_search(line, kLeafLikeRe)) continue;
+        if (!std::regex_match(line, m, kCpuidRe)) r.fail("malformed CPUID line: " + quote_text(line));
+        if (done || !in_cpu0) continue;
         const uint32_t leaf = hex32(m[1]);
         if (leaf == 0 && seen_leaf0) {  // unheaded multi-CPU file: the next CPU starts
             done = true;
@@ -65,14 +74,16 @@ Policy parse_instlat(const InputText &in) {
         uint32_t subleaf = kNoSubleaf;
         if (m[6].matched) subleaf = hex32(m[6]);
         else if (has_subleaves(leaf)) subleaf = repeats[leaf]++;
-        leaves.emplace(LeafKey{leaf, subleaf}, Regs{hex32(m[2]), hex32(m[3]), hex32(m[4]), hex32(m[5])});
+        if (!plausible_subleaf(subleaf)) r.fail("subleaf " + hex(subleaf) + " out of range");
+        const Regs regs{hex32(m[2]), hex32(m[3]), hex32(m[4]), hex32(m[5])};
+        const auto [it, fresh] = leaves.emplace(LeafKey{leaf, subleaf}, regs);
+        // Leaf 2 may repeat on old CPUs (its AL counts the calls needed).
+        if (!fresh && !(it->second == regs) && leaf != 2)
+            r.fail("CPUID " + m[1].str() + (subleaf == kNoSubleaf ? "" : " subleaf " + std::to_string(subleaf)) +
+                   " is listed twice with different values");
     }
     if (!seen_leaf0) throw Error(in.name, 0, "no \"CPUID 00000000:\" line for logical CPU #0");
-    try {
-        return policy_from_leaves(std::move(leaves), std::move(msrs));
-    } catch (const Error &e) {
-        throw Error(in.name, 0, e.message());
-    }
+    return policy_from_raw_dump(std::move(leaves), std::move(msrs), in.name);
 }
 
 }  // namespace cpucompat

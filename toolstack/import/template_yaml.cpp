@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "yaml_input.h"
 
 #include "../core/catalogue.h"
 #include "../core/text.h"
+#include "../core/vendor.h"
 #include "line_reader.h"
 
 #ifndef CPUCOMPAT_DATADIR
@@ -26,7 +28,8 @@ Featureset feature_list(const InputText &in, const YAML::Node &n, const char *ke
     for (const auto &item : n) {
         if (!item.IsScalar()) throw Error(in.name, yaml_line(item), std::string(key) + ": expected a feature name");
         const FeatureInfo *f = Catalogue::get().find(item.Scalar());
-        if (!f) throw Error(in.name, yaml_line(item), std::string(key) + ": unknown feature \"" + item.Scalar() + "\"");
+        if (!f) throw Error(in.name, yaml_line(item), std::string(key) + ": unknown feature " + quote_text(item.Scalar()));
+        if (fs.test(f->id)) throw Error(in.name, yaml_line(item), std::string(key) + ": " + quote_text(item.Scalar()) + " is listed twice");
         fs.set(f->id);
     }
     return fs;
@@ -54,10 +57,12 @@ CpuTemplate parse_template_yaml(const InputText &in) {
     static const std::set<std::string> known{"name", "description", "source", "vendor", "require", "hide",
                                              "max_leaf", "max_extd_leaf", "max_subleaf7"};
     CpuTemplate t;
+    std::map<std::string, unsigned> lines;  // of each key, for the whole-template checks
     for (const auto &kv : root) {
         const std::string key = kv.first.Scalar();
         const YAML::Node &v = kv.second;
-        if (!known.count(key)) throw Error(in.name, yaml_line(kv.first), "unknown key \"" + key + "\"");
+        if (!known.count(key)) throw Error(in.name, yaml_line(kv.first), "unknown key " + quote_text(key));
+        lines[key] = yaml_line(kv.first);
         if (key == "require") t.require = feature_list(in, v, "require");
         else if (key == "hide") t.hide = feature_list(in, v, "hide");
         else if (key == "max_leaf") t.max_leaf = u32(in, v, "max_leaf");
@@ -69,12 +74,14 @@ CpuTemplate parse_template_yaml(const InputText &in) {
         else if (key == "source") t.source = v.Scalar();
         else if (key == "vendor") {
             t.vendor_id = v.Scalar();
-            if (t.vendor_id.size() != 12) throw Error(in.name, yaml_line(v), "vendor: expected a 12-character vendor id such as GenuineIntel");
+            if (!printable_vendor_id(t.vendor_id))
+                throw Error(in.name, yaml_line(v), "vendor: expected 12 printable ASCII characters such as GenuineIntel, got " + quote_text(t.vendor_id));
         }
     }
     if (t.name.empty()) throw Error(in.name, 0, "missing key \"name\"");
     if (!t.require && t.hide.empty() && !t.max_leaf && !t.max_extd_leaf && !t.max_subleaf7)
-        throw Error(in.name, 0, "template \"" + t.name + "\" changes nothing: give require, hide or a max_* limit");
+        throw Error(in.name, 0, "template " + quote_text(t.name) + " changes nothing: give require, hide or a max_* limit");
+    if (const auto problem = template_problem(t)) throw Error(in.name, lines[problem->key], problem->key + ": " + problem->message);
     return t;
 }
 

@@ -20,12 +20,23 @@ struct NamedPolicy {
 };
 
 bool looks_like_xen_cpuid_policy(const std::string &text);
+// Checks what the format promises and throws Error naming the line
+// otherwise: every MSR a section declares is listed (xen-cpuid skips only
+// all-zero leaves, so a cut file lacks MSRs), no more leaves than declared,
+// no all-zero, duplicate or out-of-range leaf, no line out of place, and a
+// dump that starts with "Raw" holds all six system policies. Unknown policy
+// names (a newer Xen's) are read like the others.
 std::vector<NamedPolicy> parse_xen_cpuid_policies(const InputText &in);
+
+// The non-empty policy of that name (folded as below), or nullptr.
+const NamedPolicy *find_policy(const std::vector<NamedPolicy> &all, const std::string &name);
 
 // Picks one policy by name, case-insensitive, with '-' or '_' for spaces
 // ("hvm-max", "domain-3"). Empty selector: "Host" if present, else the first.
-// "max": HVM Max, else PV Max (what a host can offer a guest), else as empty;
-// empty sections are skipped. Naming an empty section is an error.
+// "max": HVM Max, else PV Max (what a host can offer a guest); "default":
+// HVM Default, else PV Default (what a guest gets there unless told
+// otherwise); each else as empty. Empty sections are skipped. Naming an
+// empty section is an error.
 // Throws Error listing the available names when there is no match.
 const NamedPolicy &select_policy(const std::vector<NamedPolicy> &all, const std::string &selector, const std::string &file);
 

@@ -12,13 +12,12 @@ namespace cpucompat {
 // 1-based line of a node; 0 when yaml-cpp does not know it.
 inline unsigned yaml_line(const YAML::Node &n) { return n.Mark().line >= 0 ? static_cast<unsigned>(n.Mark().line) + 1 : 0; }
 
-// Throws Error "FILE:LINE: invalid YAML: ..." on a syntax error.
-inline YAML::Node load_yaml(const InputText &in) {
-    try {
-        return YAML::Load(in.text);
-    } catch (const YAML::Exception &e) {
-        throw Error(in.name, e.mark.line >= 0 ? static_cast<unsigned>(e.mark.line) + 1 : 0, "invalid YAML: " + e.msg);
-    }
-}
+// The one document of a YAML input. Throws Error "FILE:LINE: ..." on a
+// syntax error, on text over kMaxStructuredBytes (yaml-cpp holds ~60 bytes
+// of memory per input byte), on more than one document, on a key given
+// twice in one mapping (yaml-cpp would keep the first silently), on a
+// non-scalar key, and on nesting or alias expansion beyond what any of the
+// project's YAML files can hold.
+YAML::Node load_yaml(const InputText &in);
 
 }  // namespace cpucompat
