@@ -54,7 +54,9 @@ MigrationLock::~MigrationLock() {
 }
 
 void audit(const nlohmann::ordered_json &event) {
-    const std::string line = event.dump();
+    // Receiver replies may hold invalid UTF-8: replaced, so the line is
+    // always written.
+    const std::string line = event.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     syslog(LOG_INFO, "cpucompat-migrate: %s", line.c_str());
     std::error_code ec;
     std::filesystem::create_directories(kLogDir, ec);

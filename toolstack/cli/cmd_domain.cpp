@@ -12,6 +12,7 @@
 #include "../adapters/xen_host.h"
 #include "../core/compare.h"
 #include "../core/level.h"
+#include "../core/text.h"
 #include "../import/fingerprint.h"
 #include "../import/import.h"
 #include "../import/save_image.h"
@@ -66,7 +67,7 @@ std::vector<std::string> passed_args(const std::vector<std::string> &matched, co
 
 }  // namespace
 
-Runner add_create(CLI::App &app, const GlobalOptions &) {
+Runner add_create(CLI::App &app, const GlobalOptions &g) {
     struct Opts {
         std::vector<std::string> args;
         bool check_only = false;
@@ -79,7 +80,8 @@ Runner add_create(CLI::App &app, const GlobalOptions &) {
     c->add_option("--hold", o->hold, "create paused; run it on a line \"go\" on stdin within this many seconds, else destroy it")
         ->check(CLI::PositiveNumber);
     c->add_option("ARGS", o->args, "xl create's arguments");
-    return [o, c]() -> int {
+    return [o, c, &g]() -> int {
+        if (g.json) throw Error("create runs xl create, whose output is xl's own text: --json does not apply to it");
         std::vector<std::string> all = passed_args(o->args, c);
         if (all.empty()) throw Error("create needs a domain config file (cpucompat create CFG [KEY=VALUE...])");
         if (o->check_only) {
@@ -101,12 +103,13 @@ Runner add_create(CLI::App &app, const GlobalOptions &) {
 // migrate-receive"`: the plugin judges the incoming domain's record against
 // this host before its memory is sent, so even a sender without the wrapper
 // is checked.
-Runner add_migrate_receive(CLI::App &app, const GlobalOptions &) {
+Runner add_migrate_receive(CLI::App &app, const GlobalOptions &g) {
     auto args = std::make_shared<std::vector<std::string>>();
     auto *c = app.add_subcommand("migrate-receive", "xl migrate-receive with the cpucompat plugin loaded: incompatible domains are refused before their memory moves");
     c->prefix_command();
     c->add_option("ARGS", *args, "xl migrate-receive's options");
-    return [args, c]() -> int {
+    return [args, c, &g]() -> int {
+        if (g.json) throw Error("migrate-receive speaks xl's migration protocol on stdout: --json does not apply to it");
         exec_xl_with_plugin("migrate-receive", passed_args(*args, c));
     };
 }
@@ -122,8 +125,8 @@ Runner add_check_restore(CLI::App &app, const GlobalOptions &g) {
         const std::string name = config_domain_name(config);
         const auto rec = config_record(config, o->image);
         if (!rec) {
-            if (g.json) std::cout << nlohmann::ordered_json{{"domain", name}, {"record", false}, {"compatible", true}}.dump(2) << "\n";
-            else std::cout << "domain " << name << ": no cpucompat record; it would be restored without a CPU compatibility check\n";
+            if (g.json) std::cout << json_text(nlohmann::ordered_json{{"domain", name}, {"record", false}, {"compatible", true}});
+            else std::cout << "domain " << terminal_safe(name) << ": no cpucompat record; it would be restored without a CPU compatibility check\n";
             return 0;
         }
         const bool pv = rec->guest == GuestType::pv;
@@ -134,9 +137,11 @@ Runner add_check_restore(CLI::App &app, const GlobalOptions &g) {
             auto j = compare_json(r, rec->policy, host);
             j["domain"] = name;
             j["record"] = {{"mode", rec->mode}, {"template", rec->template_name}, {"host", rec->host}, {"time", rec->time}};
-            std::cout << j.dump(2) << "\n";
+            std::cout << json_text(j);
         } else {
-            std::cout << "domain " << name << " (mode " << rec->mode << ", created on " << rec->host << " " << rec->time << ")\n";
+            // The record came with the image, from anywhere: shown escaped.
+            std::cout << "domain " << terminal_safe(name) << " (mode " << terminal_safe(rec->mode) << ", created on "
+                      << terminal_safe(rec->host) << " " << terminal_safe(rec->time) << ")\n";
             print_compare(std::cout, r, rec->policy, host);
         }
         return r.compatible() ? 0 : 1;
@@ -161,7 +166,7 @@ Runner add_publish(CLI::App &app, const GlobalOptions &g) {
             publish_pool(xs, lvl);
             j["pool"] = xs_layout::pool(vendor_short_name(lvl.vendor()));
         }
-        if (g.json) std::cout << j.dump(2) << "\n";
+        if (g.json) std::cout << json_text(j);
         else {
             std::cout << "published " << xs_layout::host() << "\n";
             if (j.contains("pool")) std::cout << "published " << j["pool"].get<std::string>() << "\n";

@@ -162,7 +162,7 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
             worst = std::max(worst, status);
         }
         j["exit"] = worst;
-        if (g.json) std::cout << j.dump(2) << "\n";
+        if (g.json) std::cout << json_text(j);
         return worst;
     };
 }

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "../adapters/xen_host.h"
+#include "../core/error.h"
 #include "../import/fingerprint.h"
 #include "../import/import.h"
 #include "commands.h"
@@ -13,8 +14,9 @@ namespace cpucompat {
 namespace {
 
 void emit_policy(const GlobalOptions &g, const std::string &title, const Policy &p, bool raw, bool yaml) {
+    if (yaml && g.json) throw Error("--json and --yaml each choose the output format: give one of them");
     if (yaml) std::cout << policy_to_yaml(p, raw);
-    else if (g.json) std::cout << policy_to_json(p, raw).dump(2) << "\n";
+    else if (g.json) std::cout << json_text(policy_to_json(p, raw));
     else print_policy(std::cout, title, p);
 }
 
@@ -29,9 +31,8 @@ Runner add_show(CLI::App &app, const GlobalOptions &g) {
     c->add_flag("--raw", o->raw, "include the raw CPUID leaves and MSRs");
     c->add_flag("--yaml", o->yaml, "print the fingerprint as YAML");
     return [o, &g] {
-        const InputText in = read_input_file(o->file);
-        const Policy p = import_policy(in, o->policy);
-        emit_policy(g, o->file + ": " + format_name(detect_format(in.text)), p, o->raw, o->yaml);
+        const Imported in = import_file(o->file, o->policy);
+        emit_policy(g, in.describe(), in.policy, o->raw, o->yaml);
         return 0;
     };
 }
@@ -67,7 +68,7 @@ Runner add_features(CLI::App &app, const GlobalOptions &g) {
                 j["dependants"] = deps ? cat.names(*deps) : std::vector<std::string>{};
                 all.push_back(j);
             }
-            std::cout << all.dump(2) << "\n";
+            std::cout << json_text(all);
             return 0;
         }
         for (const auto &f : cat.features()) {

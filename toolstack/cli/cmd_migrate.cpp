@@ -52,7 +52,7 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
         auto finish = [&](int status) {
             j["exit"] = status;
             if (!o->dry_run) audit(j);
-            if (g.json) std::cout << j.dump(2) << "\n";
+            if (g.json) std::cout << json_text(j);
             return status;
         };
         if (dec.kind == MoveKind::refuse) {

@@ -2,10 +2,12 @@
 // gives a domain.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "../adapters/libxl_cpuid.h"
 #include "../core/level.h"
 #include "../core/normalize.h"
+#include "../core/text.h"
 #include "../core/to_xl.h"
 #include "../import/fingerprint.h"
 #include "../import/import.h"
@@ -17,17 +19,45 @@ namespace cpucompat {
 
 namespace {
 
-std::vector<Policy> import_all(const std::vector<std::string> &files, const std::string &sel) {
-    std::vector<Policy> out;
-    for (const auto &f : files) out.push_back(import_policy_file(f, sel));
+std::vector<Imported> import_all(const std::vector<std::string> &files, const std::string &sel) {
+    std::vector<Imported> out;
+    for (const auto &f : files) out.push_back(import_file(f, sel));
     return out;
 }
 
+std::vector<Policy> policies_of(const std::vector<Imported> &in) {
+    std::vector<Policy> out;
+    for (const auto &i : in) out.push_back(i.policy);
+    return out;
+}
+
+nlohmann::ordered_json inputs_json(const std::vector<Imported> &in) {
+    auto j = nlohmann::ordered_json::array();
+    for (const auto &i : in) j.push_back(input_json(i));
+    return j;
+}
+
 // The cpuid= line, checked by libxl's own parser before it is shown.
-void print_xl(const Policy &policy, const Policy &host) {
+std::string xl_line(const Policy &policy, const Policy &host) {
     const XlCpuid x = to_xl(policy, host);
     validate_with_libxl(x);
-    std::cout << x.config_line() << "\n";
+    return x.config_line();
+}
+
+// A policy in the chosen form: JSON (a fingerprint with the inputs it was
+// computed from), the cpuid= line (--xl; under --json a string field), or
+// text naming the inputs.
+void emit(const GlobalOptions &g, const std::string &title, const std::vector<Imported> &inputs, const Policy &p,
+          const std::optional<std::string> &xl) {
+    if (g.json) {
+        nlohmann::ordered_json j = xl ? nlohmann::ordered_json{{"xl", *xl}} : policy_to_json(p, false);
+        j["inputs"] = inputs_json(inputs);
+        std::cout << json_text(j);
+    } else if (xl) {
+        std::cout << *xl << "\n";
+    } else {
+        print_policy(std::cout, title, p, inputs);
+    }
 }
 
 // A reference host for a level's cpuid= line: everything any member has,
@@ -55,7 +85,8 @@ Runner add_level(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--template", o->tmpl, "print the level as a CPU template named NAME (for file:PATH or a baseline)");
     c->add_option("--description", o->description, "with --template: its description");
     return [o, &g] {
-        const auto ps = import_all(o->files, o->policy);
+        const auto inputs = import_all(o->files, o->policy);
+        const auto ps = policies_of(inputs);
         const Policy lvl = level(ps);
         if (!o->tmpl.empty()) {
             // A template requires the capabilities Xen gives guests by
@@ -76,10 +107,14 @@ Runner add_level(CLI::App &app, const GlobalOptions &g) {
             t.max_leaf = lvl.max_leaf;
             t.max_extd_leaf = lvl.max_extd_leaf;
             t.max_subleaf7 = lvl.max_subleaf7;
-            std::cout << template_to_yaml(t);
-        } else if (o->xl) print_xl(lvl, union_of(ps));
-        else if (g.json) std::cout << policy_to_json(lvl, false).dump(2) << "\n";
-        else print_policy(std::cout, "level of " + std::to_string(ps.size()) + " host(s)", lvl);
+            if (const auto problem = template_problem(t))
+                throw Error("the level cannot be written as template " + quote_text(t.name) + ": " + problem->key + ": " + problem->message);
+            if (g.json) std::cout << json_text({{"template", template_to_yaml(t)}, {"inputs", inputs_json(inputs)}});
+            else std::cout << template_to_yaml(t);
+            return 0;
+        }
+        const auto xl = o->xl ? std::optional<std::string>(xl_line(lvl, union_of(ps))) : std::nullopt;
+        emit(g, "level of " + std::to_string(ps.size()) + " host(s)", inputs, lvl, xl);
         return 0;
     };
 }
@@ -99,24 +134,24 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
     return [o, &g] {
         const GuestType guest = o->guest_type == "pv" ? GuestType::pv : GuestType::hvm;
         const Mode mode = parse_mode(o->mode);
-        const Policy host = import_policy_file(o->file, o->policy);
+        const Imported host_in = import_file(o->file, o->policy);
+        const Policy &host = host_in.policy;
         const TemplateLibrary lib = load_templates_for(mode, host.vendor_id, default_data_dir());
         if (mode.kind == Mode::Kind::pool && o->pool.empty()) throw Error("--mode pool needs --pool FILE for every pool host");
         Policy out;
         try {
-            out = normalize(host, mode, lib, import_all(o->pool, o->policy), guest);
+            out = normalize(host, mode, lib, policies_of(import_all(o->pool, o->policy)), guest);
         } catch (const BelowFloorError &e) {
             if (g.json) {
                 nlohmann::ordered_json j{{"error", e.what()}, {"below_floor", true}, {"missing", nlohmann::ordered_json::array()}};
                 for (FeatureId id : e.missing()) j["missing"].push_back(Catalogue::get().by_id(id)->name);
-                std::cout << j.dump(2) << "\n";
+                std::cout << json_text(j);
             }
-            std::cerr << "cpucompat: " << o->file << ": " << e.what() << "\n";
+            std::cerr << "cpucompat: " << terminal_safe(o->file) << ": " << e.what() << "\n";
             return 1;
         }
-        if (o->xl) print_xl(out, host);
-        else if (g.json) std::cout << policy_to_json(out, false).dump(2) << "\n";
-        else print_policy(std::cout, o->file + " normalized with mode " + mode.to_string(), out);
+        const auto xl = o->xl ? std::optional<std::string>(xl_line(out, host)) : std::nullopt;
+        emit(g, "normalized with mode " + mode.to_string(), {host_in}, out, xl);
         return 0;
     };
 }

@@ -1,8 +1,41 @@
 // cpucompat: the command-line extension of xl for CPUID compatibility.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "../core/error.h"
+#include "../core/text.h"
 #include "commands.h"
+#include "output.h"
+
+namespace {
+
+// Output that could not be written is a failure, also when the error shows
+// only at the last flush or at close (a full disk, a closed pipe's reader).
+int finish_output(int status) {
+    errno = 0;
+    std::cout.flush();
+    bool bad = !std::cout || std::ferror(stdout);
+    int err = errno;
+    if (!bad && std::fflush(stdout) != 0) bad = true, err = errno;
+    if (std::fclose(stdout) != 0 && !bad) bad = true, err = errno;
+    if (bad) {
+        std::cerr << "cpucompat: cannot write the output: " << (err ? std::strerror(err) : "write error") << "\n";
+        return 2;
+    }
+    return status;
+}
+
+// An error as one line on stderr (input bytes escaped), and under --json
+// also as JSON on stdout, so automation always reads JSON there.
+int fail(const cpucompat::GlobalOptions &g, const std::string &msg) {
+    std::cerr << "cpucompat: " << cpucompat::terminal_safe(msg) << "\n";
+    if (g.json) std::cout << cpucompat::json_text({{"error", msg}, {"exit", 2}});
+    return finish_output(2);
+}
+
+}  // namespace
 
 int main(int argc, char **argv) {
     using namespace cpucompat;
@@ -21,18 +54,15 @@ int main(int argc, char **argv) {
     } catch (const CLI::CallForHelp &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
-        std::cerr << "cpucompat: " << e.what() << " (see cpucompat --help)\n";
-        return 2;
+        return fail(g, std::string(e.what()) + " (see cpucompat --help)");
     }
     try {
         for (auto &[sub, run] : commands)
-            if (sub->parsed()) return run();
+            if (sub->parsed()) return finish_output(run());
     } catch (const Error &e) {
-        std::cerr << "cpucompat: " << e.what() << "\n";
-        return 2;
+        return fail(g, e.what());
     } catch (const std::exception &e) {
-        std::cerr << "cpucompat: internal error: " << e.what() << "\n";
-        return 2;
+        return fail(g, std::string("internal error: ") + e.what());
     }
     return 2;
 }

@@ -32,10 +32,20 @@ nlohmann::ordered_json feature_json(const FeatureInfo &f) {
     return j;
 }
 
-void print_policy(std::ostream &os, const std::string &title, const Policy &p) {
+std::string json_text(const nlohmann::ordered_json &j) {
+    return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+nlohmann::ordered_json input_json(const Imported &in) {
+    return {{"file", in.file}, {"format", format_name(in.format)},
+            {"policy", in.section.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(in.section)}};
+}
+
+void print_policy(std::ostream &os, const std::string &title, const Policy &p, const std::vector<Imported> &inputs) {
     const auto names = Catalogue::get().names(p.features);
-    os << title << "\n"
-       << "  vendor      " << p.vendor_id << " (" << vendor_short_name(p.vendor()) << ")\n"
+    os << terminal_safe(title) << "\n";
+    for (const auto &i : inputs) os << "  input       " << i.describe() << "\n";
+    os << "  vendor      " << terminal_safe(p.vendor_id) << " (" << vendor_short_name(p.vendor()) << ")\n"
        << "  signature   family " << hex(p.family) << " model " << hex(p.model) << " stepping " << p.stepping << "\n"
        << "  max leaves  basic " << hex(p.max_leaf) << ", leaf 7 subleaf " << p.max_subleaf7 << ", extended "
        << hex(p.max_extd_leaf) << "\n"
@@ -58,7 +68,9 @@ void print_compare(std::ostream &os, const CompareResult &r, const Policy &guest
         return;
     }
     os << "incompatible:\n";
-    if (r.vendor_mismatch) os << "  vendor: guest is " << guest.vendor_id << ", host is " << host.vendor_id << " (live migration impossible)\n";
+    if (r.vendor_mismatch)
+        os << "  vendor: guest is " << terminal_safe(guest.vendor_id) << ", host is " << terminal_safe(host.vendor_id)
+           << " (live migration impossible)\n";
     for (FeatureId id : r.missing) {
         const FeatureInfo *f = Catalogue::get().by_id(id);
         os << "  missing feature " << f->name << " (word " << f->word() << " bit " << f->bit() << ", " << feature_location(*f) << ")\n";
