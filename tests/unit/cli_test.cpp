@@ -1,9 +1,13 @@
 // The cpucompat command as a user runs it: exit codes, JSON, messages.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -336,4 +340,190 @@ TEST_CASE("cpucompat create --hold: runs the domain only when told, destroys it 
     setenv("PATH", old_path.c_str(), 1);
     unsetenv("CPUCOMPAT_PLUGIN");
     fs::remove_all(dir);
+}
+
+namespace {
+
+// tests/fixtures/bad/expect.tsv: file, arguments, exit code, message fragment.
+struct BadRow {
+    std::string file;
+    std::vector<std::string> args;
+    int status;
+    std::string fragment;
+};
+
+std::vector<BadRow> bad_corpus() {
+    std::ifstream f(fx("bad/expect.tsv"));
+    REQUIRE(f);
+    std::vector<BadRow> rows;
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::vector<std::string> col;
+        std::stringstream ss(line);
+        for (std::string c; std::getline(ss, c, '\t');) col.push_back(c);
+        REQUIRE(col.size() == 4);
+        BadRow r{col[0], {}, std::stoi(col[2]), col[3]};
+        std::stringstream as(col[1]);
+        for (std::string a; as >> a;) {
+            for (auto pos = a.find("FILE"); pos != std::string::npos; pos = a.find("FILE")) a.replace(pos, 4, fx(("bad/" + r.file).c_str()));
+            if (a.rfind("FIX:", 0) == 0) a = fx(a.substr(4).c_str());
+            r.args.push_back(a);
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+bool has_control_bytes(const std::string &s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return (c >= 0 && c < 0x20 && c != '\n') || c == 0x7f; });
+}
+
+}  // namespace
+
+TEST_CASE("every file of the bad-input corpus is refused with its exit code and one line naming the problem") {
+    const auto rows = bad_corpus();
+    CHECK(rows.size() >= 50);
+    // Every file in bad/ has a row: a file added without one is not tested.
+    std::set<std::string> listed;
+    for (const auto &r : rows) listed.insert(r.file);
+    for (const auto &e : std::filesystem::directory_iterator(fx("bad")))
+        if (e.path().filename() != "expect.tsv") CHECK(listed.count(e.path().filename().string()) == 1);
+    for (const auto &row : rows) {
+        INFO(row.file);
+        const Run r = cli(row.args);
+        CHECK(r.status == row.status);
+        CHECK_THAT(r.err, Catch::Contains(row.fragment));
+        CHECK_THAT(r.err, Catch::Contains(row.file));
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK_FALSE(has_control_bytes(r.err));  // input bytes arrive escaped
+        CHECK(r.out.empty());
+        // --json: the same refusal, as JSON on stdout.
+        std::vector<std::string> json_args = row.args;
+        json_args.insert(json_args.begin(), "--json");
+        const Run j = cli(json_args);
+        CHECK(j.status == row.status);
+        const auto parsed = nlohmann::json::parse(j.out);
+        CHECK_THAT(parsed["error"].get<std::string>(), Catch::Contains(row.file));
+        CHECK(parsed["exit"] == row.status);
+    }
+}
+
+TEST_CASE("compare X X: every good fixture is compatible with itself, and each side names the policy it used") {
+    struct Row { const char *file, *guest_policy, *host_policy; };
+    const Row rows[] = {
+        {"xen-cpuid-p-milan.txt", "HVM Default", "HVM Max"},
+        {"xen-cpuid-p-qemu-epyc.txt", "HVM Default", "HVM Max"},
+        {"xen-cpuid-p-qemu-epyc-milan.txt", "HVM Default", "HVM Max"},
+        {"xen-cpuid-p-qemu-skylake.txt", "PV Default", "PV Max"},  // no HVM under TCG on Intel
+        {"xen-cpuid-p-domain.txt", "Domain 3", "Domain 3"},
+        {"instlat-milan.txt", "", ""},
+        {"instlat-nehalem-oldformat.txt", "", ""},
+        {"cpuid-r-this-machine.txt", "", ""},
+        {"fingerprint-skylake.json", "", ""},
+        {"fingerprint-milan.yaml", "", ""},
+    };
+    for (const auto &row : rows) {
+        INFO(row.file);
+        const Run r = cli({"--json", "compare", fx(row.file), fx(row.file)});
+        CHECK(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j["compatible"] == true);
+        const auto side = [](const nlohmann::json &s) { return s["policy"].is_null() ? std::string() : s["policy"].get<std::string>(); };
+        CHECK(side(j["guest_input"]) == row.guest_policy);
+        CHECK(side(j["host_input"]) == row.host_policy);
+        CHECK(j["guest_input"]["file"] == fx(row.file));
+        const Run text = cli({"compare", fx(row.file), fx(row.file)});
+        CHECK(text.status == 0);
+        CHECK_THAT(text.out, Catch::StartsWith("guest: " + fx(row.file)));
+    }
+    // A domain of the Milan host (its HVM Default) on the QEMU EPYC host (its HVM Max).
+    const Run cross = cli({"--json", "compare", fx("xen-cpuid-p-milan.txt"), fx("xen-cpuid-p-qemu-epyc.txt")});
+    CHECK(cross.status == 1);
+    CHECK(nlohmann::json::parse(cross.out)["guest_input"]["policy"] == "HVM Default");
+}
+
+TEST_CASE("inputs are bounded and checked before they are read; output that cannot be written fails") {
+    const std::string dir = std::filesystem::temp_directory_path() / ("cpucompat-limits-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    // Larger than the limit: refused by its size (a sparse file: nothing is
+    // read, or the test would take the time the check saves).
+    const std::string huge = dir + "/huge.txt";
+    { std::ofstream(huge) << "CPUID 00000000: 0000000D-756E6547-6C65746E-49656E69\n"; }
+    std::filesystem::resize_file(huge, (64u << 20) + 1);
+    Run r = cli({"show", huge});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("larger than 64 MiB"));
+    // JSON and YAML get a tighter limit, so their parsers stay under 100 MB.
+    const std::string big_yaml = dir + "/big.yaml";
+    {
+        std::ofstream y(big_yaml);
+        y << "vendor: GenuineIntel\nfeatures: [";
+        for (int i = 0; i < 300000; ++i) y << "fpu, ";
+        y << "fpu]\n";
+    }
+    r = cli({"show", big_yaml});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("YAML input is larger than 1024 KiB"));
+    // A FIFO without a writer is refused at once, not waited on.
+    const std::string fifo = dir + "/fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    r = cli({"show", fifo});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("not a regular file"));
+    r = cli({"show", dir});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("is a directory"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a write error on stdout (a full disk) exits 2, for text and JSON") {
+    for (const std::vector<std::string> &args :
+         {std::vector<std::string>{"show", fx("instlat-milan.txt")}, {"--json", "features"}, {"features"}}) {
+        const std::string bin = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
+        std::string cmd = "'" + bin + "'";
+        for (const auto &a : args) cmd += " '" + a + "'";
+        const int status = std::system((cmd + " > /dev/full 2>/dev/null").c_str());
+        INFO(cmd);
+        CHECK(WEXITSTATUS(status) == 2);
+    }
+}
+
+TEST_CASE("--json is JSON on stdout for every command and option combination, or a clear refusal") {
+    struct Row { std::vector<std::string> args; int status; const char *key; };
+    const std::vector<Row> rows = {
+        {{"show", fx("instlat-milan.txt")}, 0, "features"},
+        {{"show", "--raw", fx("instlat-milan.txt")}, 0, "leaves"},
+        {{"show", "--yaml", fx("instlat-milan.txt")}, 2, "error"},
+        {{"compare", fx("instlat-zen1.txt"), fx("instlat-milan.txt")}, 0, "guest_input"},
+        {{"level", fx("instlat-zen1.txt"), fx("instlat-milan.txt")}, 0, "inputs"},
+        {{"level", "--xl", fx("instlat-zen1.txt"), fx("instlat-milan.txt")}, 0, "xl"},
+        {{"level", "--template", "t", fx("instlat-zen1.txt"), fx("instlat-milan.txt")}, 0, "template"},
+        {{"normalize", "--mode", "vendor", fx("instlat-milan.txt")}, 0, "inputs"},
+        {{"normalize", "--xl", "--mode", "level:x86-64-v2", fx("instlat-milan.txt")}, 0, "xl"},
+        {{"normalize", "--mode", "level:zen4", fx("instlat-zen1.txt")}, 1, "missing"},
+        {{"features"}, 0, ""},
+        {{"create", "x.cfg"}, 2, "error"},
+        {{"migrate-receive"}, 2, "error"},
+        {{"show", fx("no-such-file.txt")}, 2, "error"},
+    };
+    for (const auto &row : rows) {
+        std::vector<std::string> args = row.args;
+        args.insert(args.begin(), "--json");
+        INFO(args[1] << " " << (args.size() > 2 ? args[2] : ""));
+        const Run r = cli(args);
+        CHECK(r.status == row.status);
+        nlohmann::json j;
+        REQUIRE_NOTHROW(j = nlohmann::json::parse(r.out));
+        if (*row.key) CHECK(j.contains(row.key));
+    }
+    // The cpuid= line under --json is the one --xl prints.
+    const Run xl = cli({"normalize", "--xl", "--mode", "level:x86-64-v2", fx("instlat-milan.txt")});
+    const Run jxl = cli({"--json", "normalize", "--xl", "--mode", "level:x86-64-v2", fx("instlat-milan.txt")});
+    CHECK(nlohmann::json::parse(jxl.out)["xl"].get<std::string>() + "\n" == xl.out);
+    // What normalize --json writes is a fingerprint that reads back.
+    const std::string tmp = std::filesystem::temp_directory_path() / ("cpucompat-norm-" + std::to_string(getpid()) + ".json");
+    { std::ofstream(tmp) << cli({"--json", "normalize", "--mode", "vendor", fx("instlat-milan.txt")}).out; }
+    CHECK(cli({"show", tmp}).status == 0);
+    std::filesystem::remove(tmp);
 }

@@ -142,7 +142,7 @@ TEST_CASE("records: round trip, and a hand-edited record is refused") {
     edited.replace(edited.find("\"sse4-2\""), 8, "\"avx512f\"");
     CHECK_THROWS_WITH(record_from_json(edited, "rec"), "rec: cpucompat record's hash does not match its policy (edited or damaged)");
     CHECK_THROWS_WITH(record_from_json("{}", "rec"), "rec: cpucompat record lacks the string \"format\"");
-    CHECK_THROWS_WITH(record_from_json("[", "rec"), Catch::StartsWith("rec: cpucompat record is not JSON"));
+    CHECK_THROWS_WITH(record_from_json("[", "rec"), Catch::StartsWith("rec: cpucompat record is not valid JSON: invalid JSON"));
 
     // A record is a xenstore value: it must fit one even for the richest host.
     DomainRecord rich = r;
