@@ -1,6 +1,9 @@
 #include "yaml_input.h"
 
 #include <map>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "../core/text.h"
 
@@ -37,22 +40,46 @@ struct Walker {
     }
 };
 
+// Counts documents without building them. yaml-cpp's LoadAll() is not used:
+// on some inputs it keeps yielding empty documents until memory runs out
+// (found by fuzz_fingerprint_yaml).
+struct DocumentCounter : YAML::EventHandler {
+    unsigned documents = 0;
+    YAML::Mark second;
+    void OnDocumentStart(const YAML::Mark &m) override {
+        if (++documents == 2) second = m;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+    void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
 }  // namespace
 
 YAML::Node load_yaml(const InputText &in) {
     if (in.text.size() > kMaxStructuredBytes)
         throw Error(in.name, 0, "YAML input is larger than " + std::to_string(kMaxStructuredBytes >> 10) +
                                     " KiB; fingerprints, templates and settings are a few KiB");
-    std::vector<YAML::Node> docs;
+    YAML::Node doc;
     try {
-        docs = YAML::LoadAll(in.text);
+        std::istringstream text(in.text);
+        YAML::Parser parser(text);
+        DocumentCounter counter;
+        for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+        }
+        if (counter.documents > 1)
+            throw Error(in.name, static_cast<unsigned>(counter.second.line) + 1, "more than one YAML document (a second one starts here)");
+        doc = YAML::Load(in.text);
     } catch (const YAML::Exception &e) {
         throw Error(in.name, e.mark.line >= 0 ? static_cast<unsigned>(e.mark.line) + 1 : 0, "invalid YAML: " + e.msg);
     }
-    if (docs.size() > 1) throw Error(in.name, yaml_line(docs[1]), "more than one YAML document (a second one starts here)");
-    if (docs.empty()) return YAML::Node();
-    Walker{in}.walk(docs.front(), 0);
-    return docs.front();
+    Walker{in}.walk(doc, 0);
+    return doc;
 }
 
 }  // namespace cpucompat
