@@ -2,6 +2,7 @@
 #
 #   make            build bin/cpucompat (build/bin/) and check the man pages
 #   make check      every test: unit (ASan+UBSan), fuzz (briefly), lab
+#   make fuzz-long  each fuzzer for FUZZ_LONG_SECONDS (300), corpus kept in tests/fuzz/corpus
 #   make bench      benchmarks, each beside a baseline measured in the same run
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages needed to build and test
@@ -42,7 +43,7 @@ GEN_HDRS    := $(BUILD)/gen/catalogue_size.h $(BUILD)/gen/catalogue_table.inc
 rel_obj  = $(patsubst %.cpp,$(BUILD)/rel/%.o,$(1))
 test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 
-.PHONY: all check unit-check fuzz-check lab-check bench install deps clean demo man-check
+.PHONY: all check unit-check fuzz-check fuzz-long lab-check bench install deps clean demo man-check
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat man-check
@@ -128,15 +129,39 @@ $(BUILD)/fuzz/%.o: %.cpp $(GEN_HDRS)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_importer.cpp $(FUZZ_OBJ) $(GEN_HDRS)
 	$(CLANGXX) $(FUZZ_FLAGS) $(CPPFLAGS) -DFUZZ_TARGET_$* $< $(FUZZ_OBJ) -o $@ -lyaml-cpp
 
+# The corpus kept in the tree (tests/fuzz/corpus/TARGET, grown by fuzz-long)
+# and the fixtures seed every run; fuzz-check writes what it finds under
+# build/ only. A crash, or a broken promise (fuzz_importer.cpp), leaves its
+# input in build/fuzz/crash-TARGET-*: add it to tests/fixtures/bad/.
+FUZZ_CORPUS := tests/fuzz/corpus
 fuzz-check: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t $(FUZZ_CORPUS)/$$t; \
 	  echo "fuzz $$t ($(FUZZ_SECONDS)s)"; \
 	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
-	    $(BUILD)/fuzz/corpus-$$t tests/fixtures > $(BUILD)/fuzz/fuzz_$$t.log 2>&1 \
+	    $(BUILD)/fuzz/corpus-$$t $(FUZZ_CORPUS)/$$t tests/fixtures > $(BUILD)/fuzz/fuzz_$$t.log 2>&1 \
 	    || { tail -40 $(BUILD)/fuzz/fuzz_$$t.log; exit 1; }; \
 	  grep -h '^#.*DONE' $(BUILD)/fuzz/fuzz_$$t.log | tail -1; done
+
+# Longer fuzzing, not part of make check: each target for FUZZ_LONG_SECONDS,
+# then what added coverage is merged into the corpus in the tree (commit
+# it). Prints each target's executions, coverage and corpus size.
+FUZZ_LONG_SECONDS ?= 300
+fuzz-long: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/long-$$t $(FUZZ_CORPUS)/$$t; \
+	  echo "fuzz-long $$t ($(FUZZ_LONG_SECONDS)s)"; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_LONG_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
+	    $(BUILD)/fuzz/long-$$t $(FUZZ_CORPUS)/$$t tests/fixtures > $(BUILD)/fuzz/long_$$t.log 2>&1 \
+	    || { tail -40 $(BUILD)/fuzz/long_$$t.log; exit 1; }; \
+	  $(BUILD)/fuzz/fuzz_$$t -merge=1 -max_len=65536 $(FUZZ_CORPUS)/$$t $(BUILD)/fuzz/long-$$t > $(BUILD)/fuzz/merge_$$t.log 2>&1 \
+	    || { tail -20 $(BUILD)/fuzz/merge_$$t.log; exit 1; }; \
+	  printf '  %s executions, %s; corpus in the tree: %s files\n' \
+	    "$$(grep -h 'stat::number_of_executed_units' $(BUILD)/fuzz/long_$$t.log | grep -oE '[0-9]+$$')" \
+	    "$$(grep -h '^#.*DONE' $(BUILD)/fuzz/long_$$t.log | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+')" \
+	    "$$(ls $(FUZZ_CORPUS)/$$t | wc -l)"; done
 
 # deps first, in its own make: the rules below read what it installs.
 check:

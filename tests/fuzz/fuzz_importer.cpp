@@ -1,15 +1,26 @@
 // libFuzzer target for one importer, chosen at build time with
 // -DFUZZ_TARGET_<name> (see FUZZ_TARGETS in the Makefile). Any input must
 // either import or fail with cpucompat::Error; anything else (a crash, a
-// sanitizer report, another exception type) is a bug.
+// sanitizer report, another exception type) is a bug. What imports must
+// also keep the importers' promises (a failed one aborts, which libFuzzer
+// reports with the input):
+//  - a policy re-exported as a JSON and as a YAML fingerprint (raw leaves
+//    included) reads back as the same policy;
+//  - compare X X is compatible, with the sides `cpucompat compare` picks;
+//  - a template re-exported reads back the same and has no problem;
+//  - a domain record re-exported reads back the same.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "../../toolstack/core/compare.h"
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/import/cpuid_tool.h"
 #include "../../toolstack/import/domain_record.h"
 #include "../../toolstack/import/host_config.h"
+#include "../../toolstack/import/import.h"
 #include "../../toolstack/import/save_image.h"
 #include "../../toolstack/import/fingerprint.h"
 #include "../../toolstack/import/instlat.h"
@@ -17,6 +28,44 @@
 #include "../../toolstack/import/xen_cpuid_policy.h"
 
 using namespace cpucompat;
+
+namespace {
+
+[[noreturn]] void broken(const char *promise, const std::string &detail) {
+    std::fprintf(stderr, "fuzz: promise broken: %s: %s\n", promise, detail.c_str());
+    std::abort();
+}
+
+void expect(bool ok, const char *promise, const std::string &detail = "") {
+    if (!ok) broken(promise, detail);
+}
+
+// Round trips through both fingerprint formats, and compare with itself.
+[[maybe_unused]] void check_policy(const Policy &p) {
+    const InputText json{"rt.json", policy_to_json(p, true).dump()};
+    const InputText yaml{"rt.yaml", policy_to_yaml(p, true)};
+    try {
+        expect(parse_fingerprint_json(json) == p, "JSON round trip gives the same policy", json.text);
+        expect(parse_fingerprint_yaml(yaml) == p, "YAML round trip gives the same policy", yaml.text);
+    } catch (const Error &e) {
+        broken("a re-exported policy reads back", std::string(e.what()) + "\n" + json.text);
+    }
+    expect(compare(p, p).compatible(), "compare(p, p) is compatible");
+}
+
+[[maybe_unused]] void check_compare_sides(const InputText &in) {
+    const CompareSides s = import_compare_sides(in, "", in, "max");
+    expect(compare(s.guest.policy, s.host.policy).compatible(), "compare X X is compatible",
+           s.guest.describe() + " vs " + s.host.describe() + ": " + summary(compare(s.guest.policy, s.host.policy), s.guest.policy, s.host.policy));
+}
+
+[[maybe_unused]] bool same_template(const CpuTemplate &a, const CpuTemplate &b) {
+    return a.name == b.name && a.description == b.description && a.source == b.source && a.vendor_id == b.vendor_id &&
+           a.require == b.require && a.hide == b.hide && a.max_leaf == b.max_leaf && a.max_extd_leaf == b.max_extd_leaf &&
+           a.max_subleaf7 == b.max_subleaf7;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const InputText in{"fuzz", std::string(reinterpret_cast<const char *>(data), size)};
@@ -32,19 +81,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_input_text(in);
 #if defined(FUZZ_TARGET_save_image)
 #elif defined(FUZZ_TARGET_xen_cpuid)
-        for (const auto &p : parse_xen_cpuid_policies(in)) (void)p.policy.features.empty();
+        for (const auto &p : parse_xen_cpuid_policies(in))
+            if (!p.empty) check_policy(p.policy);
+        check_compare_sides(in);
 #elif defined(FUZZ_TARGET_instlat)
-        (void)parse_instlat(in);
+        check_policy(parse_instlat(in));
 #elif defined(FUZZ_TARGET_cpuid_tool)
-        (void)parse_cpuid_tool(in);
+        check_policy(parse_cpuid_tool(in));
 #elif defined(FUZZ_TARGET_fingerprint_json)
-        (void)parse_fingerprint_json(in);
+        check_policy(parse_fingerprint_json(in));
 #elif defined(FUZZ_TARGET_fingerprint_yaml)
-        (void)parse_fingerprint_yaml(in);
+        check_policy(parse_fingerprint_yaml(in));
 #elif defined(FUZZ_TARGET_template_yaml)
-        (void)parse_template_yaml(in);
+        const CpuTemplate t = parse_template_yaml(in);
+        expect(!template_problem(t), "a template that loads has no problem");
+        const InputText again{"rt.yaml", template_to_yaml(t)};
+        try {
+            expect(same_template(parse_template_yaml(again), t), "template round trip", again.text);
+        } catch (const Error &e) {
+            broken("a re-exported template reads back", std::string(e.what()) + "\n" + again.text);
+        }
 #elif defined(FUZZ_TARGET_domain_record)
-        (void)record_from_json(in.text, in.name);
+        const DomainRecord r = record_from_json(in.text, in.name);
+        const std::string again = record_to_json(r);
+        try {
+            const DomainRecord b = record_from_json(again, "rt");
+            expect(b.mode == r.mode && b.template_name == r.template_name && b.host == r.host && b.time == r.time &&
+                       b.guest == r.guest && b.policy.same_guest_view(r.policy),
+                   "record round trip", again);
+        } catch (const Error &e) {
+            broken("a re-exported record reads back", std::string(e.what()) + "\n" + again);
+        }
 #elif defined(FUZZ_TARGET_host_config)
         (void)parse_host_config(in);
 #else
