@@ -22,6 +22,7 @@ extern "C" {
 #include "../toolstack/import/domain_record.h"
 #include "../toolstack/import/host_config.h"
 #include "../toolstack/import/template_yaml.h"
+#include "../toolstack/core/text.h"
 #include "../xenstore/records.h"
 
 namespace cpucompat::plugin {
@@ -34,7 +35,8 @@ std::optional<std::string> g_domain_mode;
 constexpr const char *kXlConf = "/etc/xen/xl.conf";
 
 void say(const std::string &domain, const std::string &msg) {
-    std::fprintf(stderr, "cpucompat: domain %s: %s\n", domain.c_str(), msg.c_str());
+    // Messages may quote a record that came with an incoming domain.
+    std::fprintf(stderr, "cpucompat: domain %s: %s\n", terminal_safe(domain).c_str(), terminal_safe(msg).c_str());
 }
 
 std::string domain_name(const libxl_domain_config *dc) {

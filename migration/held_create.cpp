@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "../toolstack/adapters/xl_config.h"
+#include "../toolstack/core/text.h"
 #include "process.h"
 
 namespace cpucompat {
@@ -34,7 +35,9 @@ bool read_stdin_line(std::string &line, double timeout_s) {
     }
 }
 
-void say(const std::string &name, const std::string &msg) { std::cerr << "cpucompat: domain " << name << ": " << msg << std::endl; }
+void say(const std::string &name, const std::string &msg) {
+    std::cerr << "cpucompat: domain " << terminal_safe(name) << ": " << terminal_safe(msg) << std::endl;
+}
 
 }  // namespace
 

@@ -95,6 +95,8 @@ Runner add_level(CLI::App &app, const GlobalOptions &g) {
             Featureset req;
             for (const auto &f : cat.features())
                 if (lvl.features.test(f.id) && f.guest_default() && !cat.state_bits().test(f.id)) req.set(f.id);
+            if (!plain_template_name(o->tmpl))
+                throw Error("--template: a name of letters, digits, '.', '_', '+' or '-' (it names a level), not " + quote_text(o->tmpl));
             CpuTemplate t;
             t.name = o->tmpl;
             t.description = o->description;

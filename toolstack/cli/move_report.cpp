@@ -3,6 +3,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "../core/text.h"
+
 namespace cpucompat {
 
 void print_decision(const std::string &domain, const std::string &host, const Decision &dec) {
@@ -12,7 +14,7 @@ void print_decision(const std::string &domain, const std::string &host, const De
 
 void print_phase(const PhaseRecord &p) {
     std::cerr << "cpucompat: " << (p.ok ? "  ok   " : "  FAIL ") << p.phase << " (" << p.seconds << " s)"
-              << (p.error.empty() ? "" : ": " + p.error) << std::endl;
+              << (p.error.empty() ? "" : ": " + terminal_safe(p.error)) << std::endl;  // may quote the receiver
 }
 
 std::string plan_text(const MoveRequest &req, const std::string &domain, MoveKind kind, bool force_shutdown) {

@@ -1,6 +1,8 @@
 #include "template_yaml.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -34,6 +36,15 @@ Featureset feature_list(const InputText &in, const YAML::Node &n, const char *ke
     }
     return fs;
 }
+
+}  // namespace
+
+bool plain_template_name(const std::string &s) {
+    return !s.empty() && s.size() <= 64 && std::isalnum(static_cast<unsigned char>(s[0])) &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._+-", c); });
+}
+
+namespace {
 
 uint32_t u32(const InputText &in, const YAML::Node &n, const char *key) {
     uint64_t v = 0;
@@ -69,9 +80,16 @@ CpuTemplate parse_template_yaml(const InputText &in) {
         else if (key == "max_extd_leaf") t.max_extd_leaf = u32(in, v, "max_extd_leaf");
         else if (key == "max_subleaf7") t.max_subleaf7 = u32(in, v, "max_subleaf7");
         else if (!v.IsScalar()) throw Error(in.name, yaml_line(v), key + ": expected a string");
-        else if (key == "name") t.name = v.Scalar();
-        else if (key == "description") t.description = v.Scalar();
-        else if (key == "source") t.source = v.Scalar();
+        else if (key == "name") {
+            t.name = v.Scalar();
+            if (!plain_template_name(t.name))
+                throw Error(in.name, yaml_line(v), "name: expected up to 64 letters, digits, '.', '_', '+' or '-' (it names a "
+                                                   "level and a file), got " + quote_text(t.name));
+        } else if (key == "description" || key == "source") {
+            if (terminal_safe(v.Scalar()) != v.Scalar())
+                throw Error(in.name, yaml_line(v), key + ": control characters or invalid UTF-8 in " + quote_text(v.Scalar()));
+            (key == "description" ? t.description : t.source) = v.Scalar();
+        }
         else if (key == "vendor") {
             t.vendor_id = v.Scalar();
             if (!printable_vendor_id(t.vendor_id))

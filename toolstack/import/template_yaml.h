@@ -10,6 +10,10 @@
 
 namespace cpucompat {
 
+// A template name names a level and a baseline file: 1..64 letters, digits,
+// '.', '_', '+' or '-', starting with a letter or digit.
+bool plain_template_name(const std::string &s);
+
 // Errors name the file and line of the bad key or feature.
 CpuTemplate parse_template_yaml(const InputText &in);
 std::string template_to_yaml(const CpuTemplate &t);
