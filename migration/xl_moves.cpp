@@ -146,11 +146,9 @@ ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
     const std::string which = guest == GuestType::pv ? "pv-max" : "hvm-max";
     const ProcessResult fp = must(ssh_argv(req.ssh, req.host, {"cpucompat", "--json", "host", "--policy", which}),
                                   req.host + ": cpucompat host", true);
-    try {
-        r.max = policy_from_json(nlohmann::json::parse(fp.out), req.host + ": cpucompat host");
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(req.host + ": cpucompat host: not JSON: " + e.what());
-    }
+    // The receiver's reply is untrusted: size, duplicate keys and every
+    // fingerprint check apply, and any failure is an Error naming the host.
+    r.max = policy_from_json(parse_json_strict(fp.out, req.host + ": cpucompat host"), req.host + ": cpucompat host");
     const ProcessResult info = must(ssh_argv(req.ssh, req.host, {"xl", "info"}), req.host + ": xl info", true);
     std::istringstream lines(info.out);
     for (std::string l; std::getline(lines, l);)
