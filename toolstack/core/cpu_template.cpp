@@ -70,20 +70,12 @@ std::optional<TemplateProblem> template_problem(const CpuTemplate &t) {
     limits.max_extd_leaf = t.max_extd_leaf.value_or(0xffffffffu);
     limits.max_subleaf7 = t.max_subleaf7.value_or(0xffffffffu);
     const Featureset beyond = t.require->minus(cat.state_bits()).minus(reachable_features(limits));
-    if (!beyond.empty()) {
-        const char *key = t.max_subleaf7 ? "max_subleaf7" : t.max_extd_leaf ? "max_extd_leaf" : "max_leaf";
-        for (const WordInfo &w : cat.words()) {  // name the limit that cuts the first such feature off
-            if (w.source != WordSource::cpuid) continue;
-            Featureset word;
-            if (w.index >= word.words().size()) continue;
-            word.words()[w.index] = ~0u;
-            if ((beyond & word).empty()) continue;
-            key = w.leaf >= kExtdBase ? "max_extd_leaf" : (w.leaf == 7 && limits.max_leaf >= 7) ? "max_subleaf7" : "max_leaf";
-            break;
-        }
-        const uint32_t cap = key == std::string("max_subleaf7") ? limits.max_subleaf7
-                             : key == std::string("max_extd_leaf") ? limits.max_extd_leaf
-                                                                   : limits.max_leaf;
+    for (const auto &f : cat.features()) {  // the limit that hides the first such feature
+        if (!beyond.test(f.id)) continue;
+        const WordInfo &w = cat.words().at(f.word());
+        const auto [key, cap] = w.leaf >= kExtdBase        ? std::pair("max_extd_leaf", limits.max_extd_leaf)
+                                : w.leaf > limits.max_leaf ? std::pair("max_leaf", limits.max_leaf)
+                                                           : std::pair("max_subleaf7", limits.max_subleaf7);
         return TemplateProblem{key, names_of(beyond) + " required, but the template's own " + key + " " + hex(cap) +
                                         " hides the CPUID leaf it lives in"};
     }

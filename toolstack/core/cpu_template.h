@@ -71,8 +71,8 @@ std::optional<TemplateProblem> template_problem(const CpuTemplate &t);
 // gives guests by default: Catalogue::guest_default_view()) minus hide, closed
 // under Xen's dependencies, with the host's state bits passed through
 // (Catalogue::state_bits()); limits capped, and features beyond the capped
-// limits dropped (a guest cannot read them; Xen clears them too). Throws BelowFloorError naming
-// every missing feature, or Error on a vendor mismatch.
+// limits dropped (a guest cannot read them; Xen clears them too). Throws
+// BelowFloorError naming every missing feature, or Error on a vendor mismatch.
 Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest = GuestType::hvm);
 
 }  // namespace cpucompat
