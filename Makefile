@@ -124,7 +124,7 @@ FUZZ_OBJ     := $(patsubst %.cpp,$(BUILD)/fuzz/%.o,$(CORE_SRC))
 
 $(BUILD)/fuzz/%.o: %.cpp $(GEN_HDRS)
 	@mkdir -p $(@D)
-	$(CLANGXX) $(FUZZ_OFLAGS) $(CPPFLAGS) -c $< -o $@
+	$(CLANGXX) $(FUZZ_OFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_importer.cpp $(FUZZ_OBJ) $(GEN_HDRS)
 	$(CLANGXX) $(FUZZ_FLAGS) $(CPPFLAGS) -DFUZZ_TARGET_$* $< $(FUZZ_OBJ) -o $@ -lyaml-cpp
