@@ -229,7 +229,7 @@ int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc
         } else {
             const DomainRecord rec = record_from_json(*record, "the domain's cpucompat record");
             const Policy host = read_system_policy(rec.guest == GuestType::pv ? SystemPolicy::pv_max : SystemPolicy::hvm_max);
-            const CompareResult r = restore_verdict(rec.policy, host);
+            const CompareResult r = restore_verdict(rec.policy, host, rec.unknown_features);
             if (!r.compatible()) {
                 say(name, "refused: this host cannot run its CPU policy (mode " + rec.mode + ", from " + rec.host +
                               "): " + summary(r, rec.policy, host) +

@@ -107,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         try {
             const DomainRecord b = record_from_json(again, "rt");
             expect(b.mode == r.mode && b.template_name == r.template_name && b.host == r.host && b.time == r.time &&
-                       b.guest == r.guest && b.policy.same_guest_view(r.policy),
+                       b.guest == r.guest && b.policy.same_guest_view(r.policy) && b.unknown_features == r.unknown_features,
                    "record round trip", again);
         } catch (const Error &e) {
             broken("a re-exported record reads back", std::string(e.what()) + "\n" + again);

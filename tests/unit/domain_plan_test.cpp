@@ -3,7 +3,10 @@
 // records, and the restore verdict.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
+
+#include <nlohmann/json.hpp>
 
 #include "../../toolstack/adapters/libxl_cpuid.h"
 #include "../../toolstack/adapters/xen_headers.h"
@@ -183,4 +186,82 @@ TEST_CASE("check_applied: what Xen gave against what was asked") {
     CHECK(check_applied(want, got).ok());
     got.max_leaf = want.max_leaf + 1;
     CHECK_THAT(check_applied(want, got).summary(), Catch::StartsWith("limits: max_leaf"));
+}
+
+namespace {
+
+// Format /1's hash as a writer with `words` featureset words computed it
+// (FNV-1a 64: vendor bytes as 32-bit values, the words, the limits): the
+// format as it was shipped, written out here so the test does not lean on
+// the code it checks.
+std::string v1_hash_as_written(const Policy &p, std::size_t words) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    auto mix = [&h](uint32_t v) {
+        for (int i = 0; i < 4; ++i) {
+            h ^= (v >> (8 * i)) & 0xffu;
+            h *= 0x100000001b3ull;
+        }
+    };
+    for (char c : p.vendor_id) mix(static_cast<unsigned char>(c));
+    for (std::size_t i = 0; i < words; ++i) mix(i < p.features.words().size() ? p.features.words()[i] : 0);
+    mix(p.max_leaf);
+    mix(p.max_subleaf7);
+    mix(p.max_extd_leaf);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+}  // namespace
+
+TEST_CASE("records survive a Xen upgrade: canonical hash, /1 from any word count, unknown features judged") {
+    const DomainRecord r{"level:x86-64-v2", "x86-64-v2", "xen1", "2026-11-22T06:00:00Z", GuestType::pv,
+                         plan("level:x86-64-v2", {}, amd_host()).cpuid.expected};
+    nlohmann::json j = nlohmann::json::parse(record_to_json(r));
+    CHECK(j["format"] == "cpucompat-record/2");
+
+    // Format /1 written by builds with fewer and with more featureset words
+    // than this one (Xen 4.17 -> 4.18 adds words): read, same policy.
+    const std::size_t ours = r.policy.features.words().size();
+    for (std::size_t words : {ours - 2, ours, ours + 3}) {
+        INFO("writer's words: " << words);
+        nlohmann::json v1 = j;
+        v1["format"] = "cpucompat-record/1";
+        v1["hash"] = v1_hash_as_written(r.policy, words);
+        const DomainRecord back = record_from_json(v1.dump(), "rec");
+        CHECK(back.policy.same_guest_view(r.policy));
+        CHECK(back.unknown_features.empty());
+        std::string wrong = v1_hash_as_written(r.policy, words);
+        wrong[0] = wrong[0] == '0' ? '1' : '0';
+        v1["hash"] = wrong;
+        CHECK_THROWS_WITH(record_from_json(v1.dump(), "rec"), Catch::Contains("hash does not match"));
+    }
+
+    // Format /2 from a newer build naming a feature this one does not know:
+    // read, kept, and the restore verdict is incompatible, naming it.
+    nlohmann::json newer = j;
+    newer["policy"]["features"].push_back("future-feature");
+    std::vector<std::string> names = newer["policy"]["features"].get<std::vector<std::string>>();
+    newer["hash"] = policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
+    const DomainRecord back = record_from_json(newer.dump(), "rec");
+    CHECK(back.policy.same_guest_view(r.policy));
+    CHECK(back.unknown_features == std::vector<std::string>{"future-feature"});
+    const Policy host = load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-max");
+    CHECK(restore_verdict(back.policy, host).compatible());  // without the unknown name it would pass
+    const CompareResult v = restore_verdict(back.policy, host, back.unknown_features);
+    CHECK_FALSE(v.compatible());
+    CHECK(summary(v, back.policy, host) == "unknown to this build's Xen: future-feature");
+    // Re-written, the unknown name stays, and so does the hash's meaning.
+    const DomainRecord again = record_from_json(record_to_json(back), "rec");
+    CHECK(again.unknown_features == back.unknown_features);
+    // The hash covers the unknown name: dropping it is an edit.
+    nlohmann::json dropped = newer;
+    dropped["policy"]["features"].erase(dropped["policy"]["features"].size() - 1);
+    CHECK_THROWS_WITH(record_from_json(dropped.dump(), "rec"), Catch::Contains("hash does not match"));
+    // A /1 record could not have named it: there it is an error, as before.
+    nlohmann::json old = newer;
+    old["format"] = "cpucompat-record/1";
+    CHECK_THROWS_WITH(record_from_json(old.dump(), "rec"), Catch::Contains("unknown feature \"future-feature\""));
+    // The shipped /1 fixture still reads.
+    CHECK_NOTHROW(record_from_json(cpucompat::read_input_file(testing::fixture("record-x86-64-v2.json")).text, "fixture"));
 }

@@ -132,7 +132,7 @@ Runner add_check_restore(CLI::App &app, const GlobalOptions &g) {
         const bool pv = rec->guest == GuestType::pv;
         const Policy host = o->host.empty() ? read_system_policy(pv ? SystemPolicy::pv_max : SystemPolicy::hvm_max)
                                             : import_policy_file(o->host, pv ? "pv-max" : "hvm-max");
-        const CompareResult r = restore_verdict(rec->policy, host);
+        const CompareResult r = restore_verdict(rec->policy, host, rec->unknown_features);
         if (g.json) {
             auto j = compare_json(r, rec->policy, host);
             j["domain"] = name;

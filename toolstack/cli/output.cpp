@@ -77,6 +77,8 @@ void print_compare(std::ostream &os, const CompareResult &r, const Policy &guest
     }
     for (const auto &l : r.limits)
         os << "  limit " << l.what << ": guest " << hex(l.guest) << " > host " << hex(l.host) << "\n";
+    for (const auto &n : r.unknown)
+        os << "  unknown feature " << terminal_safe(n) << " (recorded by a build whose Xen knows it; this one cannot give it)\n";
 }
 
 nlohmann::ordered_json compare_json(const CompareResult &r, const Policy &guest, const Policy &host) {
@@ -94,6 +96,7 @@ nlohmann::ordered_json compare_json(const CompareResult &r, const Policy &guest,
     }
     j["limits"] = nlohmann::ordered_json::array();
     for (const auto &l : r.limits) j["limits"].push_back({{"limit", l.what}, {"guest", l.guest}, {"host", l.host}});
+    j["unknown_features"] = r.unknown;
     return j;
 }
 

@@ -50,13 +50,20 @@ std::string summary(const CompareResult &r, const Policy &guest, const Policy &h
     if (r.vendor_mismatch) add("vendor " + guest.vendor_id + ", host " + host.vendor_id);
     if (!r.missing.empty()) add("missing: " + join_names(r.missing));
     if (!r.limits.empty()) add("limits: " + join_limits(r.limits, " > "));
+    if (!r.unknown.empty()) {
+        std::string names;
+        for (const auto &n : r.unknown) names += (names.empty() ? "" : " ") + n;
+        add("unknown to this build's Xen: " + names);
+    }
     return s;
 }
 
-CompareResult restore_verdict(const Policy &recorded, const Policy &host_max) {
+CompareResult restore_verdict(const Policy &recorded, const Policy &host_max, const std::vector<std::string> &unknown) {
     Policy g = recorded;
     g.features &= Catalogue::get().toolstack_controlled();
-    return compare(g, host_max);
+    CompareResult r = compare(g, host_max);
+    r.unknown = unknown;
+    return r;
 }
 
 std::string AppliedDiff::summary() const {

@@ -21,7 +21,10 @@ struct CompareResult {
     bool vendor_mismatch = false;
     std::vector<FeatureId> missing;  // in guest, not in host
     std::vector<LimitExceeded> limits;
-    bool compatible() const { return !vendor_mismatch && missing.empty() && limits.empty(); }
+    // Features a record names that this build's Xen does not know (written
+    // by a newer one): this host cannot give them, so they count as missing.
+    std::vector<std::string> unknown;
+    bool compatible() const { return !vendor_mismatch && missing.empty() && limits.empty() && unknown.empty(); }
 };
 
 CompareResult compare(const Policy &guest, const Policy &host);
@@ -33,7 +36,9 @@ std::string summary(const CompareResult &r, const Policy &guest, const Policy &h
 // Can a domain created with `recorded` (a cpucompat record's policy) be
 // restored on a host whose max policy is `host_max`? Only the features a
 // toolstack decides count: Xen recomputes the state and '!' bits itself.
-CompareResult restore_verdict(const Policy &recorded, const Policy &host_max);
+// `unknown`: feature names of the record this build does not know; each
+// makes the verdict incompatible (judged conservatively, and said so).
+CompareResult restore_verdict(const Policy &recorded, const Policy &host_max, const std::vector<std::string> &unknown = {});
 
 // Did Xen give a new domain what was asked? The toolstack-controlled
 // features must be equal; limits may be lower (Xen trims empty leaves), not

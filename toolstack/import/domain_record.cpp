@@ -1,6 +1,10 @@
 #include "domain_record.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include "../core/catalogue.h"
 
 #include "../core/error.h"
 #include "../core/text.h"
@@ -10,23 +14,68 @@ namespace cpucompat {
 
 const char *guest_type_name(GuestType g) { return g == GuestType::pv ? "pv" : "hvm"; }
 
-std::string policy_hash(const Policy &p) {
+namespace {
+
+struct Fnv {
     uint64_t h = 0xcbf29ce484222325ull;
-    auto mix = [&h](uint32_t v) {
-        for (int i = 0; i < 4; ++i) {
-            h ^= (v >> (8 * i)) & 0xffu;
-            h *= 0x100000001b3ull;
-        }
-    };
-    for (char c : p.vendor_id) mix(static_cast<unsigned char>(c));
-    for (uint32_t w : p.features.words()) mix(w);
-    mix(p.max_leaf);
-    mix(p.max_subleaf7);
-    mix(p.max_extd_leaf);
-    return hex(h, 16).substr(2);
+    void byte(unsigned char b) {
+        h ^= b;
+        h *= 0x100000001b3ull;
+    }
+    void u32(uint32_t v) {
+        for (int i = 0; i < 4; ++i) byte((v >> (8 * i)) & 0xffu);
+    }
+    void text(const std::string &s) {
+        for (char c : s) byte(static_cast<unsigned char>(c));
+        byte(0);
+    }
+    std::string digest() const { return hex(h, 16).substr(2); }
+};
+
+// Format /1's hash: vendor bytes (each as a 32-bit value), the writer's
+// featureset words, the limits. Bits never move between Xen versions, only
+// words are added, so the writer's words are ours cut or zero-padded.
+std::string v1_hash(const Policy &p, std::size_t words) {
+    Fnv f;
+    for (char c : p.vendor_id) f.u32(static_cast<unsigned char>(c));
+    for (std::size_t i = 0; i < words; ++i) f.u32(i < p.features.words().size() ? p.features.words()[i] : 0);
+    f.u32(p.max_leaf);
+    f.u32(p.max_subleaf7);
+    f.u32(p.max_extd_leaf);
+    return f.digest();
+}
+
+bool v1_hash_matches(const Policy &p, const std::string &hash) {
+    std::size_t used = 0;  // words a writer must have had to hold these features
+    for (std::size_t i = 0; i < p.features.words().size(); ++i)
+        if (p.features.words()[i]) used = i + 1;
+    for (std::size_t words = std::max<std::size_t>(used, 1); words <= 64; ++words)
+        if (v1_hash(p, words) == hash) return true;
+    return false;
+}
+
+}  // namespace
+
+std::string policy_hash(const std::string &vendor_id, uint32_t max_leaf, uint32_t max_subleaf7, uint32_t max_extd_leaf,
+                        std::vector<std::string> feature_names) {
+    std::sort(feature_names.begin(), feature_names.end());
+    Fnv f;
+    f.text(vendor_id);
+    f.u32(max_leaf);
+    f.u32(max_subleaf7);
+    f.u32(max_extd_leaf);
+    for (const auto &n : feature_names) f.text(n);
+    return f.digest();
+}
+
+std::string policy_hash(const Policy &p) {
+    return policy_hash(p.vendor_id, p.max_leaf, p.max_subleaf7, p.max_extd_leaf, Catalogue::get().names(p.features));
 }
 
 std::string record_to_json(const DomainRecord &r) {
+    // Names this build does not know stay in the record, and in its hash.
+    std::vector<std::string> names = Catalogue::get().names(r.policy.features);
+    names.insert(names.end(), r.unknown_features.begin(), r.unknown_features.end());
     nlohmann::ordered_json j;
     j["format"] = kRecordFormat;
     j["mode"] = r.mode;
@@ -34,8 +83,9 @@ std::string record_to_json(const DomainRecord &r) {
     j["guest"] = guest_type_name(r.guest);
     j["host"] = r.host;
     j["time"] = r.time;
-    j["hash"] = policy_hash(r.policy);
+    j["hash"] = policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
     j["policy"] = policy_to_json(r.policy, false);
+    for (const auto &n : r.unknown_features) j["policy"]["features"].push_back(n);
     return j.dump();
 }
 
@@ -51,7 +101,10 @@ DomainRecord record_from_json(const std::string &text, const std::string &where)
             throw Error(where + ": cpucompat record lacks the string \"" + key + "\"");
         return j[key].get<std::string>();
     };
-    if (str("format") != kRecordFormat) throw Error(where + ": unsupported record format \"" + str("format") + "\"");
+    const std::string format = str("format");
+    if (format != kRecordFormat && format != kRecordFormatV1)
+        throw Error(where + ": unsupported record format " + quote_text(format) + " (this build reads " + kRecordFormat + " and " +
+                    kRecordFormatV1 + ")");
     DomainRecord r;
     r.mode = str("mode");
     r.template_name = str("template");
@@ -61,9 +114,17 @@ DomainRecord record_from_json(const std::string &text, const std::string &where)
     if (g != "pv" && g != "hvm") throw Error(where + ": record guest must be pv or hvm, not \"" + g + "\"");
     r.guest = g == "pv" ? GuestType::pv : GuestType::hvm;
     if (!j.contains("policy")) throw Error(where + ": cpucompat record lacks \"policy\"");
-    r.policy = policy_from_json(j["policy"], where + ": record policy");
-    if (str("hash") != policy_hash(r.policy))
-        throw Error(where + ": cpucompat record's hash does not match its policy (edited or damaged)");
+    r.policy = policy_from_json(j["policy"], where + ": record policy", format == kRecordFormat ? &r.unknown_features : nullptr);
+    bool hash_ok;
+    if (format == kRecordFormat) {
+        // Over the names as written, known to this build or not.
+        std::vector<std::string> names = Catalogue::get().names(r.policy.features);
+        names.insert(names.end(), r.unknown_features.begin(), r.unknown_features.end());
+        hash_ok = str("hash") == policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
+    } else {
+        hash_ok = v1_hash_matches(r.policy, str("hash"));
+    }
+    if (!hash_ok) throw Error(where + ": cpucompat record's hash does not match its policy (edited or damaged)");
     return r;
 }
 

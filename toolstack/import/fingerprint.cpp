@@ -1,5 +1,6 @@
 #include "fingerprint.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -46,7 +47,7 @@ std::string names_of(const Featureset &fs, std::size_t most = 8) {
 
 class Reader {
 public:
-    Reader(std::string file) : file_(std::move(file)) {}
+    Reader(std::string file, std::vector<std::string> *unknown = nullptr) : file_(std::move(file)), unknown_(unknown) {}
     [[noreturn]] void fail(const Node &n, const std::string &msg) const {
         throw Error(file_, n.line(), (n.where.empty() ? "" : n.where + ": ") + msg);
     }
@@ -75,6 +76,11 @@ public:
             auto f = feats->item(i);
             const std::string name = f->str();
             const FeatureInfo *info = Catalogue::get().find(name);
+            if (!info && unknown_ && fold_name(name) == name && terminal_safe(name) == name && !name.empty()) {
+                if (std::find(unknown_->begin(), unknown_->end(), name) != unknown_->end()) fail(*f, "feature " + quote_text(name) + " is listed twice");
+                unknown_->push_back(name);  // a newer Xen's: kept, judged by the caller
+                continue;
+            }
             if (!info) fail(*f, "unknown feature " + quote_text(name));
             if (p.features.test(info->id)) fail(*f, "feature " + quote_text(name) + " is listed twice");
             p.features.set(info->id);
@@ -153,6 +159,7 @@ private:
         return static_cast<uint32_t>(x);
     }
     std::string file_;
+    std::vector<std::string> *unknown_;
 };
 
 uint64_t parse_number(const std::string &s, const Node &n, const Reader &r) {
@@ -301,8 +308,8 @@ bool looks_like_json(const std::string &text) {
     return i != std::string::npos && text[i] == '{';
 }
 
-Policy policy_from_json(const nlohmann::json &j, const std::string &where) {
-    Reader r(where);
+Policy policy_from_json(const nlohmann::json &j, const std::string &where, std::vector<std::string> *unknown_features) {
+    Reader r(where, unknown_features);
     if (!j.is_object()) throw Error(where, 0, "expected a JSON object");
     return r.read(JsonNode(j, "", r));
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,8 +36,10 @@ bool looks_like_json(const std::string &text);
 Policy parse_fingerprint_json(const InputText &in);
 Policy parse_fingerprint_yaml(const InputText &in);
 // From an already parsed JSON value (e.g. a policy embedded in a record).
-// `where` names the value in errors.
-Policy policy_from_json(const nlohmann::json &j, const std::string &where);
+// `where` names the value in errors. With `unknown_features`, a feature name
+// this build does not know (a newer Xen's, a plain lower-case name) is added
+// there instead of being an error.
+Policy policy_from_json(const nlohmann::json &j, const std::string &where, std::vector<std::string> *unknown_features = nullptr);
 // JSON text parsed with the checks every JSON input gets: at most
 // kMaxStructuredBytes, no key twice in one object, nesting of at most 32.
 nlohmann::json parse_json_strict(const std::string &text, const std::string &name);
