@@ -72,10 +72,18 @@ std::string policy_hash(const Policy &p) {
     return policy_hash(p.vendor_id, p.max_leaf, p.max_subleaf7, p.max_extd_leaf, Catalogue::get().names(p.features));
 }
 
-std::string record_to_json(const DomainRecord &r) {
-    // Names this build does not know stay in the record, and in its hash.
+namespace {
+
+// A /2 record's hash: over the names as written, known to this build or not.
+std::string record_hash(const DomainRecord &r) {
     std::vector<std::string> names = Catalogue::get().names(r.policy.features);
     names.insert(names.end(), r.unknown_features.begin(), r.unknown_features.end());
+    return policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
+}
+
+}  // namespace
+
+std::string record_to_json(const DomainRecord &r) {
     nlohmann::ordered_json j;
     j["format"] = kRecordFormat;
     j["mode"] = r.mode;
@@ -83,8 +91,9 @@ std::string record_to_json(const DomainRecord &r) {
     j["guest"] = guest_type_name(r.guest);
     j["host"] = r.host;
     j["time"] = r.time;
-    j["hash"] = policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
+    j["hash"] = record_hash(r);
     j["policy"] = policy_to_json(r.policy, false);
+    // Names this build does not know stay in the record, and in its hash.
     for (const auto &n : r.unknown_features) j["policy"]["features"].push_back(n);
     return j.dump();
 }
@@ -115,15 +124,7 @@ DomainRecord record_from_json(const std::string &text, const std::string &where)
     r.guest = g == "pv" ? GuestType::pv : GuestType::hvm;
     if (!j.contains("policy")) throw Error(where + ": cpucompat record lacks \"policy\"");
     r.policy = policy_from_json(j["policy"], where + ": record policy", format == kRecordFormat ? &r.unknown_features : nullptr);
-    bool hash_ok;
-    if (format == kRecordFormat) {
-        // Over the names as written, known to this build or not.
-        std::vector<std::string> names = Catalogue::get().names(r.policy.features);
-        names.insert(names.end(), r.unknown_features.begin(), r.unknown_features.end());
-        hash_ok = str("hash") == policy_hash(r.policy.vendor_id, r.policy.max_leaf, r.policy.max_subleaf7, r.policy.max_extd_leaf, names);
-    } else {
-        hash_ok = v1_hash_matches(r.policy, str("hash"));
-    }
+    const bool hash_ok = format == kRecordFormat ? str("hash") == record_hash(r) : v1_hash_matches(r.policy, str("hash"));
     if (!hash_ok) throw Error(where + ": cpucompat record's hash does not match its policy (edited or damaged)");
     return r;
 }
