@@ -21,27 +21,9 @@
 
 namespace cpucompat {
 
-namespace {
-
-
-Featureset feature_list(const InputText &in, const YAML::Node &n, const char *key) {
-    if (!n.IsSequence()) throw Error(in.name, yaml_line(n), std::string(key) + ": expected a list of feature names");
-    Featureset fs;
-    for (const auto &item : n) {
-        if (!item.IsScalar()) throw Error(in.name, yaml_line(item), std::string(key) + ": expected a feature name");
-        const FeatureInfo *f = Catalogue::get().find(item.Scalar());
-        if (!f) throw Error(in.name, yaml_line(item), std::string(key) + ": unknown feature " + quote_text(item.Scalar()));
-        if (fs.test(f->id)) throw Error(in.name, yaml_line(item), std::string(key) + ": " + quote_text(item.Scalar()) + " is listed twice");
-        fs.set(f->id);
-    }
-    return fs;
-}
-
-}  // namespace
-
 bool plain_template_name(const std::string &s) {
     return !s.empty() && s.size() <= 64 && std::isalnum(static_cast<unsigned char>(s[0])) &&
-           std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._+-", c); });
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || (c && std::strchr("._+-", c)); });
 }
 
 namespace {
@@ -74,8 +56,8 @@ CpuTemplate parse_template_yaml(const InputText &in) {
         const YAML::Node &v = kv.second;
         if (!known.count(key)) throw Error(in.name, yaml_line(kv.first), "unknown key " + quote_text(key));
         lines[key] = yaml_line(kv.first);
-        if (key == "require") t.require = feature_list(in, v, "require");
-        else if (key == "hide") t.hide = feature_list(in, v, "hide");
+        if (key == "require") t.require = yaml_feature_list(in, v, "require");
+        else if (key == "hide") t.hide = yaml_feature_list(in, v, "hide");
         else if (key == "max_leaf") t.max_leaf = u32(in, v, "max_leaf");
         else if (key == "max_extd_leaf") t.max_extd_leaf = u32(in, v, "max_extd_leaf");
         else if (key == "max_subleaf7") t.max_subleaf7 = u32(in, v, "max_subleaf7");

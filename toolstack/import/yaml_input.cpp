@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include "../core/catalogue.h"
 #include "../core/text.h"
 
 namespace cpucompat {
@@ -80,6 +81,19 @@ YAML::Node load_yaml(const InputText &in) {
     }
     Walker{in}.walk(doc, 0);
     return doc;
+}
+
+Featureset yaml_feature_list(const InputText &in, const YAML::Node &n, const char *key) {
+    if (!n.IsSequence()) throw Error(in.name, yaml_line(n), std::string(key) + ": expected a list of feature names");
+    Featureset fs;
+    for (const auto &item : n) {
+        if (!item.IsScalar()) throw Error(in.name, yaml_line(item), std::string(key) + ": expected a feature name");
+        const FeatureInfo *f = Catalogue::get().find(item.Scalar());
+        if (!f) throw Error(in.name, yaml_line(item), std::string(key) + ": unknown feature " + quote_text(item.Scalar()));
+        if (fs.test(f->id)) throw Error(in.name, yaml_line(item), std::string(key) + ": " + quote_text(item.Scalar()) + " is listed twice");
+        fs.set(f->id);
+    }
+    return fs;
 }
 
 }  // namespace cpucompat

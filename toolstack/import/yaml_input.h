@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "../core/error.h"
+#include "../core/featureset.h"
 #include "input_file.h"
 
 namespace cpucompat {
@@ -19,5 +20,9 @@ inline unsigned yaml_line(const YAML::Node &n) { return n.Mark().line >= 0 ? sta
 // non-scalar key, and on nesting or alias expansion beyond what any of the
 // project's YAML files can hold.
 YAML::Node load_yaml(const InputText &in);
+
+// A YAML list of Xen feature names under `key`. Throws Error naming the line
+// of an item that is not a known feature name, or one listed twice.
+Featureset yaml_feature_list(const InputText &in, const YAML::Node &n, const char *key);
 
 }  // namespace cpucompat

@@ -1,0 +1,30 @@
+#include "guest.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "text.h"
+
+namespace cpucompat {
+
+bool plain_guest_name(const std::string &s) {
+    return !s.empty() && s.size() <= 64 && (std::islower(static_cast<unsigned char>(s[0])) || std::isdigit(static_cast<unsigned char>(s[0]))) &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || (c && std::strchr(".+-", c));
+           });
+}
+
+Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels) {
+    Featureset need = g.features;
+    if (!g.level.empty()) {
+        const auto it = levels.find(g.level);
+        if (it == levels.end()) throw Error("guest " + quote_text(g.name) + ": no level " + quote_text(g.level));
+        if (!it->second.require)
+            throw Error("guest " + quote_text(g.name) + ": level " + quote_text(g.level) + " requires no features, so it names no minimum");
+        need |= *it->second.require;
+    }
+    return need;
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,32 @@
+// Reading the guest table (toolstack/data/guests.yaml, installed as
+// PREFIX/share/cpucompat/guests.yaml):
+//
+//   format: cpucompat-guests/1
+//   guests:
+//     - name: rhel-9                      # lower-case, versioned (plain_guest_name)
+//       description: Red Hat Enterprise Linux 9 and its rebuilds
+//       level: x86-64-v2                  # a baseline: its `require`
+//       features: [...]                   # and/or Xen feature names
+//       source: https://...               # where it was read
+//       read: 2026-11-30                  # when
+//       note: ...                         # optional
+#pragma once
+
+#include <string>
+
+#include "../core/guest.h"
+#include "input_file.h"
+
+namespace cpucompat {
+
+// Every key checked: unknown or missing keys, names that are not plain or
+// listed twice, levels not in `levels` (or requiring nothing), unknown or
+// repeated features, features the level already requires, a source that is
+// not an https URL, a date that is not YYYY-MM-DD. Errors name file and line.
+GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels);
+
+// The installed table: guests.yaml beside the baselines directory
+// (default_data_dir()/../guests.yaml).
+std::string default_guest_table_path();
+
+}  // namespace cpucompat
