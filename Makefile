@@ -4,7 +4,8 @@
 #   make check      every test: unit (ASan+UBSan), fuzz (briefly), lab
 #   make fuzz-long  each fuzzer for FUZZ_LONG_SECONDS (300), corpus kept in tests/fuzz/corpus
 #   make bench      benchmarks, each beside a baseline measured in the same run
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR=/etc SYSTEMDUNITDIR=PREFIX/lib/systemd/system)
+#   make deb        build/deb/xen-cpucompat_VERSION_amd64.deb (dpkg-buildpackage), checked by lintian
 #   make deps       install the Debian packages needed to build and test
 #   make demo       the main job: a two-host Xen lab under QEMU (see README)
 
@@ -17,13 +18,17 @@ XEN_INCLUDE ?= /usr/include
 XEN_CPUID ?= /usr/lib/xen-4.17/bin/xen-cpuid
 FUZZ_SECONDS ?= 10
 
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DATADIR   := $(PREFIX)/share/cpucompat
 LIBDIR    := $(PREFIX)/lib/cpucompat
 PLUGIN    := libxl-cpucompat.so
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\" -DCPUCOMPAT_LIBDIR=\"$(LIBDIR)\"
+# CPPFLAGS, CXXFLAGS and LDFLAGS from the environment (dpkg-buildflags in
+# a package build: hardening) add to the release build.
+override CPPFLAGS := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\" -DCPUCOMPAT_LIBDIR=\"$(LIBDIR)\" $(CPPFLAGS)
 STD       := -std=gnu++17
-REL_FLAGS := $(STD) $(WARN) -O2 -g -fPIC
+REL_FLAGS := $(STD) $(WARN) -O2 -g -fPIC $(CXXFLAGS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
 XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog -lyajl
@@ -39,6 +44,13 @@ PLUGIN_SRC  := $(wildcard libxl-plugin/*.cpp)
 CLI_SRC     := $(wildcard toolstack/cli/*.cpp)
 UNIT_SRC    := $(wildcard tests/unit/*.cpp)
 GEN_HDRS    := $(BUILD)/gen/catalogue_size.h $(BUILD)/gen/catalogue_table.inc
+
+# The version has one home, debian/changelog's first entry; the Xen it is
+# built against is the installed libxen-dev. The header is rewritten only
+# when its text changes, so only what prints it is rebuilt.
+VERSION   := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+XEN_BUILT := $(shell dpkg-query -W -f='$${Version}' libxen-dev 2>/dev/null)
+VERSION_HDR := $(BUILD)/gen/cpucompat_version.h
 
 rel_obj  = $(patsubst %.cpp,$(BUILD)/rel/%.o,$(1))
 test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
@@ -61,7 +73,14 @@ $(BUILD)/gen/gen_catalogue: toolstack/gen/gen_catalogue.cpp
 $(GEN_HDRS) &: $(BUILD)/gen/gen_catalogue $(BUILD)/gen/xen-cpuid-names.txt $(XEN_INCLUDE)/xen/arch-x86/cpufeatureset.h
 	$(BUILD)/gen/gen_catalogue $(XEN_INCLUDE)/xen/arch-x86/cpufeatureset.h $(BUILD)/gen/xen-cpuid-names.txt $(BUILD)/gen
 
+$(VERSION_HDR): debian/changelog $(XEN_INCLUDE)/libxl.h
+	@mkdir -p $(@D)
+	@printf '#define CPUCOMPAT_VERSION "%s"\n#define CPUCOMPAT_XEN_BUILT "%s"\n' '$(VERSION)' '$(or $(XEN_BUILT),unknown)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
 # --- objects -----------------------------------------------------------------
+$(call rel_obj,toolstack/cli/main.cpp) $(call test_obj,toolstack/cli/main.cpp): $(VERSION_HDR)
+
 $(BUILD)/rel/%.o: %.cpp $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CXX) $(REL_FLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
@@ -80,13 +99,13 @@ $(BUILD)/test/libcpucompat.a: $(call test_obj,$(CORE_SRC) $(ADAPTER_SRC))
 
 $(BUILD)/bin/cpucompat: $(call rel_obj,$(CLI_SRC)) $(BUILD)/rel/libcpucompat.a
 	@mkdir -p $(@D)
-	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS)
+	$(CXX) $(REL_FLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
 
 # The plugin exports only what it interposes (exports.map); -z defs: every
 # symbol it needs is resolved at link time, not first in a running xl.
 $(BUILD)/lib/cpucompat/$(PLUGIN): $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/libcpucompat.a libxl-plugin/exports.map
 	@mkdir -p $(@D)
-	$(CXX) $(REL_FLAGS) -shared -Wl,-z,defs -Wl,--version-script=libxl-plugin/exports.map \
+	$(CXX) $(REL_FLAGS) $(LDFLAGS) -shared -Wl,-z,defs -Wl,--version-script=libxl-plugin/exports.map \
 	  $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/libcpucompat.a -o $@ $(LIBS) -ldl
 
 # The build tree mirrors the installed layout, so build/bin/cpucompat finds
@@ -163,14 +182,15 @@ fuzz-long: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	    "$$(grep -h '^#.*DONE' $(BUILD)/fuzz/long_$$t.log | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+')" \
 	    "$$(ls $(FUZZ_CORPUS)/$$t | wc -l)"; done
 
-# deps first, in its own make: the rules below read what it installs.
+# deps first, in its own make: the rules below read what it installs. The
+# package (lintian-check) is what the lab installs.
 check:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory -j$$(nproc) $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS)) $(BUILD)/bin/cpucompat
+	@$(MAKE) --no-print-directory -j$$(nproc) $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	@$(MAKE) --no-print-directory unit-check fuzz-check
+	@$(MAKE) --no-print-directory lintian-check
 	@$(MAKE) --no-print-directory lab-check
 
-include tests/lab/Makefile.inc
 
 # --- benchmarks --------------------------------------------------------------
 $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
@@ -184,19 +204,65 @@ bench: $(BUILD)/rel/bench lab-images
 # --- install -----------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(LIBDIR) \
-	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSCONFDIR)/xen
 	install -m 0755 $(BUILD)/bin/cpucompat $(DESTDIR)$(PREFIX)/bin/cpucompat
 	install -m 0644 $(BUILD)/lib/cpucompat/$(PLUGIN) $(DESTDIR)$(LIBDIR)/$(PLUGIN)
 	sed 's|@LIBDIR@|$(LIBDIR)|g' libxl-plugin/xl.in > $(DESTDIR)$(LIBDIR)/xl && chmod 0755 $(DESTDIR)$(LIBDIR)/xl
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|@BINDIR@|$(PREFIX)/bin|g' xenstore/cpucompat-publish.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/cpucompat-publish.service
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' xenstore/cpucompat-publish.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
+	install -m 0644 toolstack/data/guests.yaml $(DESTDIR)$(DATADIR)/guests.yaml
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 toolstack/cli/cpucompat.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cpucompat
+	@# An admin's edited settings are never overwritten (a package makes it a conffile).
+	[ -e $(DESTDIR)$(SYSCONFDIR)/xen/cpucompat.yaml ] || \
+	  install -m 0644 libxl-plugin/cpucompat.yaml $(DESTDIR)$(SYSCONFDIR)/xen/cpucompat.yaml
 
-# --- Debian packages ---------------------------------------------------------
+# --- the Debian package ------------------------------------------------------
+# dpkg-buildpackage writes next to the source it builds, so it builds a copy
+# in build/deb/src (sources replaced each time, its build/ kept: incremental)
+# and the .deb lands in build/deb/. DEB_UPGRADE is the same package rebuilt
+# with a higher version (a changelog entry added to a copy of that copy, so
+# only what prints the version is rebuilt): the lab's upgrade case.
+DEB_DIR      := $(BUILD)/deb
+DEB          := $(DEB_DIR)/xen-cpucompat_$(VERSION)_amd64.deb
+DEB_UP_DIR   := $(BUILD)/deb-upgrade
+DEB_UP_VERSION := $(VERSION)+labupgrade1
+DEB_UPGRADE  := $(DEB_UP_DIR)/xen-cpucompat_$(DEB_UP_VERSION)_amd64.deb
+PKG_SOURCES  := Makefile tests/lab/Makefile.inc debian toolstack libxl-plugin xenstore migration man
+PKG_FILES    := $(shell find $(PKG_SOURCES) -type f 2>/dev/null)
+DPKG_BUILD   := dpkg-buildpackage --build=binary --no-sign --no-pre-clean -j$$(nproc)
+
+.PHONY: deb lintian-check
+deb: $(DEB)
+
+$(DEB): $(PKG_FILES)
+	@mkdir -p $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && rm -rf $(PKG_SOURCES)
+	tar -cf - $(PKG_SOURCES) | tar -C $(DEB_DIR)/src -xf -
+	cd $(DEB_DIR)/src && $(DPKG_BUILD) > ../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	@test -f $@ || { echo "make deb: $@ was not built (see $(DEB_DIR)/build.log)"; exit 1; }
+	@echo "deb: $@ ($$(du -h $@ | cut -f1))"
+
+$(DEB_UPGRADE): $(DEB)
+	rm -rf $(DEB_UP_DIR) && mkdir -p $(DEB_UP_DIR)
+	cp -a $(DEB_DIR)/src $(DEB_UP_DIR)/src
+	cd $(DEB_UP_DIR)/src && { printf 'xen-cpucompat (%s) bookworm; urgency=medium\n\n  * Rebuilt with a higher version for the lab'"'"'s upgrade case.\n\n -- %s  %s\n\n' \
+	  '$(DEB_UP_VERSION)' "$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)"; cat debian/changelog; } > debian/changelog.new && \
+	  mv debian/changelog.new debian/changelog && $(DPKG_BUILD) > ../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	@test -f $@ || { echo "make deb: $@ was not built (see $(DEB_UP_DIR)/build.log)"; exit 1; }
+
+# Errors and warnings fail; each one the package keeps is overridden with its
+# reason in debian/xen-cpucompat.lintian-overrides.
+lintian-check: $(DEB)
+	lintian --fail-on error,warning --tag-display-limit 0 $(DEB)
+
+# --- Debian packages needed to build and test ---------------------------------
 DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
-             libcli11-dev nlohmann-json3-dev libyajl-dev catch2 libbenchmark-dev
+             libcli11-dev nlohmann-json3-dev libyajl-dev catch2 libbenchmark-dev \
+             debhelper dpkg-dev lintian bash-completion
 deps:
 	@missing=$$(for p in $(DEB_BUILD) $(DEB_LAB); do \
 	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \
@@ -207,3 +273,6 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# The lab last: its rules name the package built above.
+include tests/lab/Makefile.inc

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -504,6 +505,9 @@ TEST_CASE("--json is JSON on stdout for every command and option combination, or
         {{"normalize", "--xl", "--mode", "level:x86-64-v2", fx("instlat-milan.txt")}, 0, "xl"},
         {{"normalize", "--mode", "level:zen4", fx("instlat-zen1.txt")}, 1, "missing"},
         {{"features"}, 0, ""},
+        {{"guests"}, 0, ""},
+        {{"guests", "--names"}, 0, ""},
+        {{"guests", "nosuch-os"}, 2, "error"},
         {{"create", "x.cfg"}, 2, "error"},
         {{"migrate-receive"}, 2, "error"},
         {{"show", fx("no-such-file.txt")}, 2, "error"},
@@ -527,4 +531,64 @@ TEST_CASE("--json is JSON on stdout for every command and option combination, or
     { std::ofstream(tmp) << cli({"--json", "normalize", "--mode", "vendor", fx("instlat-milan.txt")}).out; }
     CHECK(cli({"show", tmp}).status == 0);
     std::filesystem::remove(tmp);
+}
+
+TEST_CASE("cpucompat --version: the changelog's version and the Xen it was built against") {
+    // debian/changelog is the version's one home (the Makefile reads it).
+    std::ifstream changelog(testing::fixture("../../debian/changelog"));
+    std::string first;
+    std::getline(changelog, first);
+    const auto open = first.find('('), close = first.find(')');
+    REQUIRE(open != std::string::npos);
+    REQUIRE(close > open);
+    const std::string version = first.substr(open + 1, close - open - 1);
+    std::string xen;
+    {
+        FILE *p = popen("dpkg-query -W -f='${Version}' libxen-dev", "r");
+        REQUIRE(p);
+        char buf[256];
+        while (fgets(buf, sizeof buf, p)) xen += buf;
+        REQUIRE(pclose(p) == 0);
+    }
+    for (const auto &args : std::vector<std::vector<std::string>>{{"--version"}, {"--version", "show"}}) {
+        const Run r = cli(args);
+        CHECK(r.status == 0);
+        CHECK(r.out == "cpucompat " + version + "\nbuilt against Xen " + xen + "\n");
+        CHECK(r.err.empty());
+    }
+    for (const auto &args : std::vector<std::vector<std::string>>{{"--json", "--version"}, {"--version", "--json"}}) {
+        const Run r = cli(args);
+        CHECK(r.status == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        CHECK(j == nlohmann::json{{"version", version}, {"xen_built_against", xen}});
+    }
+}
+
+TEST_CASE("cpucompat guests: the table, named entries, names for completion") {
+    const Run all = cli({"guests"});
+    CHECK(all.status == 0);
+    CHECK_THAT(all.out, Catch::Contains("windows-11-24h2: Windows 11 24H2 and later"));
+    CHECK_THAT(all.out, Catch::Contains("    needs   level:x86-64-v2\n"));
+    const Run one = cli({"guests", "windows-server-2025"});
+    CHECK(one.status == 0);
+    // Featureset order: leaf 1 EDX, ECX, then 0x80000001 EDX, ECX.
+    CHECK_THAT(one.out, Catch::Contains("    needs   cx16 sse4-2 popcnt nx lm lahf-lm\n"));
+    CHECK_THAT(one.out, Catch::Contains("    minimum cx16 sse4-2 popcnt nx lm lahf-lm\n"));
+    CHECK_THAT(one.out, Catch::Contains("/windows-server/get-started/hardware-requirements (read 2026-11-30)\n"));
+    CHECK(one.out.find("rhel-9") == std::string::npos);
+    const Run names = cli({"guests", "--names"});
+    CHECK(names.status == 0);
+    CHECK_THAT(names.out, Catch::StartsWith("centos-stream-9\n") && Catch::Contains("\nrhel-9\n") && Catch::Contains("\nwindows-11-24h2\n"));
+    // JSON: the level, the features beyond it, and the whole minimum.
+    const auto j = nlohmann::json::parse(cli({"--json", "guests", "rhel-9", "windows-11-24h2"}).out);
+    REQUIRE(j.size() == 2);
+    CHECK(j[0]["name"] == "rhel-9");
+    CHECK(j[0]["level"] == "x86-64-v2");
+    CHECK(j[0]["features"].empty());
+    CHECK(j[0]["minimum"].size() == 30);
+    CHECK(j[1]["level"].is_null());
+    CHECK(j[1]["minimum"] == nlohmann::json::array({"sse2", "cx16", "sse4-2", "popcnt", "nx", "lm", "lahf-lm"}));
+    const Run unknown = cli({"guests", "rhel-99"});
+    CHECK(unknown.status == 2);
+    CHECK_THAT(unknown.err, Catch::Contains("no guest \"rhel-99\" (cpucompat guests lists them)"));
 }

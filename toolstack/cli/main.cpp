@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <string_view>
+
+#include "cpucompat_version.h"  // generated from debian/changelog and libxen-dev
 
 #include "../core/error.h"
 #include "../core/text.h"
@@ -35,6 +38,20 @@ int fail(const cpucompat::GlobalOptions &g, const std::string &msg) {
     return finish_output(2);
 }
 
+struct VersionRequest {};
+
+// `cpucompat --version`: the package version and the Xen it was built
+// against; under --json (anywhere on the line) as JSON.
+int print_version(int argc, char **argv) {
+    bool json = false;
+    for (int i = 1; i < argc; ++i) json = json || std::string_view(argv[i]) == "--json";
+    if (json)
+        std::cout << cpucompat::json_text({{"version", CPUCOMPAT_VERSION}, {"xen_built_against", CPUCOMPAT_XEN_BUILT}});
+    else
+        std::cout << "cpucompat " << CPUCOMPAT_VERSION << "\nbuilt against Xen " << CPUCOMPAT_XEN_BUILT << "\n";
+    return finish_output(0);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -43,14 +60,18 @@ int main(int argc, char **argv) {
     app.require_subcommand(1);
     GlobalOptions g;
     app.add_flag("--json", g.json, "machine-readable output on stdout");
+    app.add_flag_callback("--version", [] { throw VersionRequest{}; }, "the package version and the Xen it was built against")
+        ->trigger_on_parse();
     std::vector<std::pair<CLI::App *, Runner>> commands;
-    for (auto add : {add_show, add_host, add_features, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive, add_evacuate}) {
+    for (auto add : {add_show, add_host, add_features, add_guests, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive, add_evacuate}) {
         Runner r = add(app, g);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(r));
     }
     for (auto &[sub, run] : commands) sub->add_flag("--json", g.json, "machine-readable output on stdout");
     try {
         app.parse(argc, argv);
+    } catch (const VersionRequest &) {
+        return print_version(argc, argv);
     } catch (const CLI::CallForHelp &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
