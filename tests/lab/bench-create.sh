@@ -27,7 +27,7 @@ out=$("$lab" exec "$host" "
     ms() { awk '{printf \"%d\", \$1 * 1000}' /proc/uptime; }
     for i in \$(seq $runs); do
         for p in plain plugin loaded-off; do
-            pre=/usr/local/lib/cpucompat/libxl-cpucompat.so cfg=/etc/xen/bc.cfg
+            pre=/usr/lib/cpucompat/libxl-cpucompat.so cfg=/etc/xen/bc.cfg
             [ \$p = plain ] && pre=
             [ \$p = loaded-off ] && cfg=/etc/xen/bc-off.cfg
             s=\$(ms); LD_PRELOAD=\$pre xl create -p \$cfg >/tmp/bc.log 2>&1 || { cat /tmp/bc.log >&2; exit 1; }

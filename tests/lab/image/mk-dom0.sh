@@ -5,16 +5,16 @@
 # the Xen and NIC kernel modules, dropbear (the runner's control channel)
 # and OpenSSH's client and server (between dom0s: xl migrate's stream over
 # dropbear's client died with "Bad buf_incrlen", over its server it stalled
-# or arrived corrupted) with the lab-only keys, the guest kernel and initramfs, and `make install` of the
-# project (cpucompat, its baselines and man pages).
-# Usage: mk-dom0.sh OUT.cpio.gz KVER GUEST.cpio.gz KEYDIR PROJECT_DIR
+# or arrived corrupted) with the lab-only keys, the guest kernel and initramfs, and the
+# project's Debian package, installed with dpkg (install-deb.sh).
+# Usage: mk-dom0.sh OUT.cpio.gz KVER GUEST.cpio.gz KEYDIR DEB
 set -euo pipefail
-out=${1:?} kver=${2:?} guest=${3:?} keys=${4:?} project=${5:?}
+out=${1:?} kver=${2:?} guest=${3:?} keys=${4:?} deb=${5:?}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 xb=/usr/lib/xen-4.17/bin
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,etc/ssh,var/empty,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,$xb,guest}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,etc/ssh,var/empty,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,usr/local/bin,usr/local/sbin,$xb,guest}
 ln -s ../run "$root/var/run"
 
 cp /bin/busybox "$root/bin/busybox"
@@ -38,16 +38,14 @@ cp /usr/bin/virsh "$root/usr/bin/"
 cp "$libvirt_driver" "$root$libvirt_driver"
 mkdir -p "$root/usr/share/libvirt" && cp -r /usr/share/libvirt/cpu_map "$root/usr/share/libvirt/"  # host CPU description
 
-# The project, installed as an admin would (the plugin is enabled per
-# test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
-make -s -C "$project" install DESTDIR="$root" PREFIX=/usr/local >/dev/null
-
 # Libraries: the ldd closure of everything above, plus the loader.
-elfs="$(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear /usr/bin/ssh /usr/sbin/sshd $root/usr/local/bin/cpucompat $root/usr/local/lib/cpucompat/libxl-cpucompat.so /usr/sbin/libvirtd /usr/bin/virsh $libvirt_driver"
-for l in $(for e in $elfs; do ldd "$e"; done | awk '/=>/ {print $3}' | sort -u) /lib/x86_64-linux-gnu/libgcc_s.so.1; do
-    cp "$(readlink -f "$l")" "$root/lib/x86_64-linux-gnu/$(basename "$l")"
-done
-cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$root/lib64/ld-linux-x86-64.so.2"
+"$here/copy-libs.sh" "$root" $(for b in $xen_bins; do echo "$root$xb/$b"; done) /usr/bin/xenstore /usr/sbin/dropbear \
+    /usr/bin/ssh /usr/sbin/sshd /usr/sbin/libvirtd /usr/bin/virsh "$libvirt_driver"
+cp "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" "$root/lib/x86_64-linux-gnu/libgcc_s.so.1"
+
+# The project, installed as an admin would: its .deb, with dpkg (the plugin
+# is enabled per test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
+"$here/install-deb.sh" "$root" "$deb"
 
 # Kernel modules, in load order: Xen's, then virtio-pci and virtio-net for
 # the lab's NICs.
@@ -67,10 +65,12 @@ done
 # dropbear (port 22), dom0s to each other through OpenSSH (port 2222, which
 # is what xl migrate and cpucompat migrate run). sshd wants its privilege
 # separation user and /run/sshd.
-printf 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$root/etc/passwd"
+# root's shell is bash, as on Debian: busybox's sh runs its own applets
+# first, whatever PATH says, and its dpkg applet is not dpkg.
+printf 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$root/etc/passwd"
 printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
-printf '/bin/sh\n' > "$root/etc/shells"
+printf '/bin/sh\n/bin/bash\n' > "$root/etc/shells"
 cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
 dropbearconvert dropbear openssh "$keys/host_key" "$root/etc/ssh/ssh_host_ed25519_key" >/dev/null 2>&1
 chmod 600 "$root/etc/ssh/ssh_host_ed25519_key"

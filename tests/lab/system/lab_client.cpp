@@ -122,6 +122,11 @@ void put_file(const std::string &host, const std::string &path, const std::strin
     must(host, "printf '%s' " + quote(text) + " > " + quote(path));
 }
 
+void copy_to(const std::string &host, const std::string &local, const std::string &remote) {
+    const Result r = run({repo() + "/tests/lab/lab", "put", host, local, remote});
+    BOOST_REQUIRE_MESSAGE(r.status == 0, "lab put " << host << " " << local << " " << remote << ": exit " << r.status << "\n" << r.err);
+}
+
 std::string records_dir() {
     const std::string d = repo() + "/build/lab/records";
     run({"mkdir", "-p", d});

@@ -33,6 +33,9 @@ int last_tick(const std::string &host, const std::string &guest);
 std::string guest_config(const std::string &name, const std::string &type, int memory_mb, const std::string &cpuid_value);
 // Writes `text` to `path` in the host's dom0.
 void put_file(const std::string &host, const std::string &path, const std::string &text);
+// Copies the runner's file `local` to `remote` in the host's dom0 (`lab put`);
+// fails the current test unless it arrived.
+void copy_to(const std::string &host, const std::string &local, const std::string &remote);
 
 // Where records of observed behaviour go (build/lab/records).
 std::string records_dir();

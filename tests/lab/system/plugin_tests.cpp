@@ -20,7 +20,7 @@ namespace utf = boost::unit_test;
 
 namespace {
 
-const std::string kPreload = "LD_PRELOAD=/usr/local/lib/cpucompat/libxl-cpucompat.so ";
+const std::string kPreload = "LD_PRELOAD=/usr/lib/cpucompat/libxl-cpucompat.so ";
 
 void put_config(const std::string &host, const std::string &name, const std::string &mode, const std::string &cpuid) {
     std::string cfg = guest_config(name, "pv", 128, cpuid);
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(plugin_refuses_before_creating_anything, *utf::timeout(600)
 
 BOOST_AUTO_TEST_CASE(plugin_host_default_and_mode_off, *utf::timeout(600)) {
     // Host-wide: the xl shim first on PATH, the mode from /etc/xen/cpucompat.yaml.
-    must("a", "ln -sf /usr/local/lib/cpucompat/xl /usr/local/bin/xl && echo 'default: hyperv-r2' > /etc/xen/cpucompat.yaml");
+    must("a", "ln -sf /usr/lib/cpucompat/xl /usr/local/bin/xl && echo 'default: hyperv-r2' > /etc/xen/cpucompat.yaml");
     put_config("a", "dflt", "", "");
     {
         const GuestGuard guard{"a", "dflt"};
