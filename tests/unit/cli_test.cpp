@@ -592,3 +592,50 @@ TEST_CASE("cpucompat guests: the table, named entries, names for completion") {
     CHECK(unknown.status == 2);
     CHECK_THAT(unknown.err, Catch::Contains("no guest \"rhel-99\" (cpucompat guests lists them)"));
 }
+
+TEST_CASE("normalize and level --guest: a warning, or exit 1 with --strict, when the guest would not boot") {
+    struct Row { std::vector<std::string> args; int status; std::string err; std::vector<std::string> missing; };
+    const std::string spr = fx("instlat-sapphirerapids.txt"), milan = fx("instlat-milan.txt"), k10 = fx("instlat-k10.txt");
+    const std::string w11 = "cpucompat: warning: guest windows-11-24h2 would not boot with this policy: it needs sse4-2, popcnt "
+                            "(cpucompat guests windows-11-24h2)\n";
+    const std::vector<Row> rows = {
+        // The Hyper-V 2008 R2 mask hides what Windows 11 24H2 needs.
+        {{"normalize", "--mode", "hyperv-r2", "--guest", "windows-11-24h2", spr}, 0, w11, {"sse4-2", "popcnt"}},
+        {{"normalize", "--xl", "--mode", "hyperv-r2", "--guest", "windows-11-24h2", spr}, 0, w11, {"sse4-2", "popcnt"}},
+        {{"normalize", "--strict", "--mode", "hyperv-r2", "--guest", "windows-11-24h2", spr}, 1, w11.substr(0, 11) + w11.substr(20), {"sse4-2", "popcnt"}},
+        {{"normalize", "--strict", "--mode", "level:x86-64-v2", "--guest", "windows-11-24h2", spr}, 0, "", {}},
+        // A PV domain is not asked for HVM-only features (x86-64-v2 lists vme).
+        {{"normalize", "--strict", "--guest-type", "pv", "--mode", "level:x86-64-v2", "--guest", "rhel-9", milan}, 0, "", {}},
+        // A pool with a K10 host is too low for RHEL 9.
+        {{"level", "--guest", "rhel-9", k10, milan}, 0,
+         "cpucompat: warning: guest rhel-9 would not boot with this policy: it needs ssse3, sse4-1, sse4-2 (cpucompat guests rhel-9)\n",
+         {"ssse3", "sse4-1", "sse4-2"}},
+        {{"level", "--strict", "--guest", "rhel-9", milan}, 0, "", {}},
+    };
+    for (const auto &row : rows) {
+        std::string line;
+        for (const auto &a : row.args) line += a + " ";
+        INFO(line);
+        const Run r = cli(row.args);
+        CHECK(r.status == row.status);
+        CHECK(r.err == row.err);
+        std::vector<std::string> json_args = row.args;
+        json_args.insert(json_args.begin(), "--json");
+        const Run j = cli(json_args);
+        CHECK(j.status == row.status);
+        const auto guest = nlohmann::json::parse(j.out)["guest"];
+        CHECK(guest["boots"] == row.missing.empty());
+        CHECK(guest["missing"] == nlohmann::json(row.missing));
+    }
+    // Refused before anything is computed.
+    struct Bad { std::vector<std::string> args; std::string err; };
+    for (const auto &b : std::vector<Bad>{
+             {{"level", "--strict", milan}, "--strict requires --guest"},
+             {{"level", "--template", "t", "--guest", "rhel-9", milan}, "--template excludes --guest"},
+             {{"normalize", "--mode", "vendor", "--guest", "rhel-99", milan}, "--guest: no guest \"rhel-99\" (cpucompat guests lists them)"}}) {
+        const Run r = cli(b.args);
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK_THAT(r.err, Catch::Contains(b.err));
+    }
+}

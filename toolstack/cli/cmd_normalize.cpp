@@ -5,11 +5,13 @@
 #include <optional>
 
 #include "../adapters/libxl_cpuid.h"
+#include "../core/guest.h"
 #include "../core/level.h"
 #include "../core/normalize.h"
 #include "../core/text.h"
 #include "../core/to_xl.h"
 #include "../import/fingerprint.h"
+#include "../import/guest_table.h"
 #include "../import/import.h"
 #include "../import/template_yaml.h"
 #include "commands.h"
@@ -44,20 +46,49 @@ std::string xl_line(const Policy &policy, const Policy &host) {
     return x.config_line();
 }
 
+// --guest NAME: what of the guest's minimum (cpucompat guests) a policy
+// lacks. A PV guest is not asked for HVM-only features: Xen never gives a
+// PV domain those.
+struct GuestVerdict {
+    std::string name;
+    std::vector<std::string> missing;
+};
+
+std::optional<GuestVerdict> judge_guest(const std::string &name, const Policy &p, GuestType type) {
+    if (name.empty()) return std::nullopt;
+    const TemplateLibrary levels = load_template_library(default_data_dir());
+    const std::string path = default_guest_table_path();
+    const GuestTable table = parse_guest_table(read_input_file(path), levels);
+    const auto it = table.find(name);
+    if (it == table.end()) throw Error(path, 0, "--guest: no guest " + quote_text(name) + " (cpucompat guests lists them)");
+    Featureset minimum = guest_minimum(it->second, levels);
+    if (type == GuestType::pv) minimum = minimum.minus(Catalogue::get().hvm_only());
+    return GuestVerdict{name, Catalogue::get().names(guest_missing(p.features, minimum))};
+}
+
 // A policy in the chosen form: JSON (a fingerprint with the inputs it was
 // computed from), the cpuid= line (--xl; under --json a string field), or
-// text naming the inputs.
-void emit(const GlobalOptions &g, const std::string &title, const std::vector<Imported> &inputs, const Policy &p,
-          const std::optional<std::string> &xl) {
+// text naming the inputs. With a guest verdict: under JSON a "guest" object,
+// else a warning on stderr when the guest would not boot. Returns the exit
+// status: 1 when the guest lacks features and `strict`, else 0.
+int emit(const GlobalOptions &g, const std::string &title, const std::vector<Imported> &inputs, const Policy &p,
+         const std::optional<std::string> &xl, const std::optional<GuestVerdict> &guest = std::nullopt, bool strict = false) {
     if (g.json) {
         nlohmann::ordered_json j = xl ? nlohmann::ordered_json{{"xl", *xl}} : policy_to_json(p, false);
         j["inputs"] = inputs_json(inputs);
+        if (guest) j["guest"] = {{"name", guest->name}, {"boots", guest->missing.empty()}, {"missing", guest->missing}};
         std::cout << json_text(j);
     } else if (xl) {
         std::cout << *xl << "\n";
     } else {
         print_policy(std::cout, title, p, inputs);
     }
+    if (!guest || guest->missing.empty()) return 0;
+    std::string names;
+    for (const auto &n : guest->missing) names += (names.empty() ? "" : ", ") + n;
+    std::cerr << "cpucompat: " << (strict ? "" : "warning: ") << "guest " << guest->name << " would not boot with this policy: it needs "
+              << names << " (cpucompat guests " << guest->name << ")\n";
+    return strict ? 1 : 0;
 }
 
 // A reference host for a level's cpuid= line: everything any member has,
@@ -76,14 +107,17 @@ Policy union_of(const std::vector<Policy> &ps) {
 }  // namespace
 
 Runner add_level(CLI::App &app, const GlobalOptions &g) {
-    struct Opts { std::vector<std::string> files; std::string policy = "max", tmpl, description; bool xl = false; };
+    struct Opts { std::vector<std::string> files; std::string policy = "max", tmpl, description, guest; bool xl = false, strict = false; };
     auto o = std::make_shared<Opts>();
     auto *c = app.add_subcommand("level", "The common policy of same-vendor hosts: features ANDed, limits at the minimum");
     c->add_option("FILE", o->files, "host policies, any importable files")->required();
     c->add_option("--policy", o->policy, "which policy of xen-cpuid -p files (default max)")->capture_default_str();
     c->add_flag("--xl", o->xl, "print the cpuid= line that applies the level on any of these hosts");
-    c->add_option("--template", o->tmpl, "print the level as a CPU template named NAME (for file:PATH or a baseline)");
+    auto *tmpl = c->add_option("--template", o->tmpl, "print the level as a CPU template named NAME (for file:PATH or a baseline)");
     c->add_option("--description", o->description, "with --template: its description");
+    auto *guest = c->add_option("--guest", o->guest, "warn when this guest OS (cpucompat guests) would not boot at the level");
+    c->add_flag("--strict", o->strict, "with --guest: exit 1 instead of warning")->needs(guest);
+    guest->excludes(tmpl);
     return [o, &g] {
         const auto inputs = import_all(o->files, o->policy);
         const auto ps = policies_of(inputs);
@@ -116,13 +150,13 @@ Runner add_level(CLI::App &app, const GlobalOptions &g) {
             return 0;
         }
         const auto xl = o->xl ? std::optional<std::string>(xl_line(lvl, union_of(ps))) : std::nullopt;
-        emit(g, "level of " + std::to_string(ps.size()) + " host(s)", inputs, lvl, xl);
-        return 0;
+        return emit(g, "level of " + std::to_string(ps.size()) + " host(s)", inputs, lvl, xl, judge_guest(o->guest, lvl, GuestType::hvm),
+                    o->strict);
     };
 }
 
 Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
-    struct Opts { std::string mode, file, policy = "max", guest_type = "hvm"; std::vector<std::string> pool; bool xl = false; };
+    struct Opts { std::string mode, file, policy = "max", guest_type = "hvm", guest; std::vector<std::string> pool; bool xl = false, strict = false; };
     auto o = std::make_shared<Opts>();
     auto *c = app.add_subcommand("normalize", "The domain policy a cpu_compat mode gives on a host");
     c->add_option("--mode", o->mode, "off, vendor, level:NAME, hyperv-r2, pool or file:PATH")->required();
@@ -133,6 +167,8 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--guest-type", o->guest_type, "pv or hvm (PVH is hvm): a PV guest is not asked for HVM-only features")
         ->check(CLI::IsMember({"pv", "hvm"}))
         ->capture_default_str();
+    auto *guest_opt = c->add_option("--guest", o->guest, "warn when this guest OS (cpucompat guests) would not boot with the policy");
+    c->add_flag("--strict", o->strict, "with --guest: exit 1 instead of warning")->needs(guest_opt);
     return [o, &g] {
         const GuestType guest = o->guest_type == "pv" ? GuestType::pv : GuestType::hvm;
         const Mode mode = parse_mode(o->mode);
@@ -153,8 +189,7 @@ Runner add_normalize(CLI::App &app, const GlobalOptions &g) {
             return 1;
         }
         const auto xl = o->xl ? std::optional<std::string>(xl_line(out, host)) : std::nullopt;
-        emit(g, "normalized with mode " + mode.to_string(), {host_in}, out, xl);
-        return 0;
+        return emit(g, "normalized with mode " + mode.to_string(), {host_in}, out, xl, judge_guest(o->guest, out, guest), o->strict);
     };
 }
 
