@@ -8,7 +8,9 @@
 //    included) reads back as the same policy;
 //  - compare X X is compatible, with the sides `cpucompat compare` picks;
 //  - a template re-exported reads back the same and has no problem;
-//  - a domain record re-exported reads back the same.
+//  - a domain record re-exported reads back the same;
+//  - a guest table that loads has plain names, https sources and a
+//    minimum for every guest.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +21,7 @@
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/import/cpuid_tool.h"
 #include "../../toolstack/import/domain_record.h"
+#include "../../toolstack/import/guest_table.h"
 #include "../../toolstack/import/host_config.h"
 #include "../../toolstack/import/import.h"
 #include "../../toolstack/import/save_image.h"
@@ -63,6 +66,22 @@ void expect(bool ok, const char *promise, const std::string &detail = "") {
     return a.name == b.name && a.description == b.description && a.source == b.source && a.vendor_id == b.vendor_id &&
            a.require == b.require && a.hide == b.hide && a.max_leaf == b.max_leaf && a.max_extd_leaf == b.max_extd_leaf &&
            a.max_subleaf7 == b.max_subleaf7;
+}
+
+// Levels for the guest table: one that requires (as the psABI levels do)
+// and one that only hides (as hyperv-r2 does), so both paths are reached.
+[[maybe_unused]] const TemplateLibrary &fuzz_levels() {
+    static const TemplateLibrary lib = [] {
+        TemplateLibrary l;
+        for (const char *yaml : {"name: x86-64-v2\nrequire: [fpu, cx8, cmov, mmx, fxsr, sse, sse2, lm, nx, cx16, lahf-lm, popcnt, sse3, "
+                                 "sse4-1, sse4-2, ssse3]\n",
+                                 "name: hide-only\nhide: [avx]\n"}) {
+            CpuTemplate t = parse_template_yaml(InputText{"level.yaml", yaml});
+            l.emplace(t.name, t);
+        }
+        return l;
+    }();
+    return lib;
 }
 
 }  // namespace
@@ -114,6 +133,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
 #elif defined(FUZZ_TARGET_host_config)
         (void)parse_host_config(in);
+#elif defined(FUZZ_TARGET_guest_table)
+        for (const auto &[name, g] : parse_guest_table(in, fuzz_levels())) {
+            expect(name == g.name && plain_guest_name(name), "a guest's name is plain", name);
+            expect(g.source.rfind("https://", 0) == 0 && g.read.size() == 10, "a guest is sourced and dated", name);
+            expect(!guest_minimum(g, fuzz_levels()).empty(), "a guest has a minimum", name);
+        }
 #else
 #error "define one FUZZ_TARGET_<importer>"
 #endif
