@@ -42,7 +42,7 @@ TEST_CASE("the installed guest table loads, every entry sourced and dated") {
         CHECK(!guest_minimum(g, testing::baselines()).empty());
     }
     for (const char *name : {"x86-64-v1", "x86-64-v2", "x86-64-v3", "x86-64-v4", "windows-10", "windows-11", "windows-11-24h2",
-                             "windows-server-2025", "rhel-9", "rhel-10"})
+                             "windows-server-2025", "rhel-9", "rhel-10", "sles-15", "sles-16", "ubuntu-26.04-amd64v3"})
         CHECK(table().count(name) == 1);
 }
 
@@ -67,6 +67,9 @@ TEST_CASE("guest minimums: what each mode and level leaves a guest") {
         {"instlat-sapphirerapids.txt", "nehalem", "rhel-9", {}},
         {"instlat-sapphirerapids.txt", "westmere", "rhel-10", {"avx", "fma", "f16c", "avx2", "bmi1", "bmi2", "movbe", "abm", "xsave"}},
         {"instlat-sapphirerapids.txt", "haswell", "rhel-10", {}},
+        {"instlat-milan.txt", "x86-64-v1", "sles-15", {}},
+        {"instlat-milan.txt", "x86-64-v1", "sles-16", {"cx16", "lahf-lm", "popcnt", "sse3", "sse4-1", "sse4-2", "ssse3"}},
+        {"instlat-sapphirerapids.txt", "ivybridge", "ubuntu-26.04-amd64v3", {"avx2", "bmi1", "bmi2", "fma", "movbe", "abm"}},
     };
     for (const auto &r : rows) {
         INFO(r.mode << " on " << r.host << " for " << r.guest);
