@@ -191,7 +191,6 @@ check:
 	@$(MAKE) --no-print-directory lintian-check
 	@$(MAKE) --no-print-directory lab-check
 
-
 # --- benchmarks --------------------------------------------------------------
 $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
 	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS) -lbenchmark -lpthread

@@ -16,9 +16,9 @@ namespace cpucompat {
 namespace {
 
 std::string needs_text(const GuestNeeds &n) {
-    std::string s = n.level.empty() ? "" : "level:" + n.level;
-    for (const auto &f : Catalogue::get().names(n.features)) s += (s.empty() ? "" : " ") + f;
-    return s;
+    std::vector<std::string> needs = Catalogue::get().names(n.features);
+    if (!n.level.empty()) needs.insert(needs.begin(), "level:" + n.level);
+    return join(needs, " ");
 }
 
 }  // namespace
@@ -31,17 +31,12 @@ Runner add_guests(CLI::App &app, const GlobalOptions &g) {
     c->add_option("--table", o->table, "a guest table file (default: the installed guests.yaml)");
     c->add_flag("--names", o->names_only, "only the names, one per line");
     return [o, &g] {
-        const std::string path = o->table.empty() ? default_guest_table_path() : o->table;
-        const TemplateLibrary levels = load_template_library(default_data_dir());
-        const GuestTable table = parse_guest_table(read_input_file(path), levels);
+        const LoadedGuestTable table = load_guest_table(o->table.empty() ? default_guest_table_path() : o->table);
+        const TemplateLibrary &levels = table.levels;
         std::vector<const GuestNeeds *> shown;
         if (o->names.empty())
-            for (const auto &[name, entry] : table) shown.push_back(&entry);
-        for (const auto &name : o->names) {
-            const auto it = table.find(name);
-            if (it == table.end()) throw Error(path, 0, "no guest " + quote_text(name) + " (cpucompat guests lists them)");
-            shown.push_back(&it->second);
-        }
+            for (const auto &[name, entry] : table.guests) shown.push_back(&entry);
+        for (const auto &name : o->names) shown.push_back(&table.find(name));
         if (g.json) {
             nlohmann::ordered_json all = nlohmann::ordered_json::array();
             for (const GuestNeeds *n : shown) {
@@ -68,9 +63,7 @@ Runner add_guests(CLI::App &app, const GlobalOptions &g) {
             std::cout << n->name << ": " << terminal_safe(n->description) << "\n"
                       << "    needs   " << needs_text(*n) << "\n";
             if (!o->names.empty()) {
-                std::string all;
-                for (const auto &f : Catalogue::get().names(guest_minimum(*n, levels))) all += (all.empty() ? "" : " ") + f;
-                std::cout << "    minimum " << all << "\n";
+                std::cout << "    minimum " << join(Catalogue::get().names(guest_minimum(*n, levels)), " ") << "\n";
                 if (!n->note.empty()) std::cout << "    note    " << terminal_safe(n->note) << "\n";
             }
             std::cout << "    source  " << terminal_safe(n->source) << " (read " << n->read << ")\n";

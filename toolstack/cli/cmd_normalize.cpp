@@ -56,12 +56,8 @@ struct GuestVerdict {
 
 std::optional<GuestVerdict> judge_guest(const std::string &name, const Policy &p, GuestType type) {
     if (name.empty()) return std::nullopt;
-    const TemplateLibrary levels = load_template_library(default_data_dir());
-    const std::string path = default_guest_table_path();
-    const GuestTable table = parse_guest_table(read_input_file(path), levels);
-    const auto it = table.find(name);
-    if (it == table.end()) throw Error(path, 0, "--guest: no guest " + quote_text(name) + " (cpucompat guests lists them)");
-    Featureset minimum = guest_minimum(it->second, levels);
+    const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+    Featureset minimum = guest_minimum(table.find(name, "--guest: "), table.levels);
     if (type == GuestType::pv) minimum = minimum.minus(Catalogue::get().hvm_only());
     return GuestVerdict{name, Catalogue::get().names(guest_missing(p.features, minimum))};
 }
@@ -84,10 +80,8 @@ int emit(const GlobalOptions &g, const std::string &title, const std::vector<Imp
         print_policy(std::cout, title, p, inputs);
     }
     if (!guest || guest->missing.empty()) return 0;
-    std::string names;
-    for (const auto &n : guest->missing) names += (names.empty() ? "" : ", ") + n;
     std::cerr << "cpucompat: " << (strict ? "" : "warning: ") << "guest " << guest->name << " would not boot with this policy: it needs "
-              << names << " (cpucompat guests " << guest->name << ")\n";
+              << join(guest->missing, ", ") << " (cpucompat guests " << guest->name << ")\n";
     return strict ? 1 : 0;
 }
 

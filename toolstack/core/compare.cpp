@@ -50,11 +50,7 @@ std::string summary(const CompareResult &r, const Policy &guest, const Policy &h
     if (r.vendor_mismatch) add("vendor " + guest.vendor_id + ", host " + host.vendor_id);
     if (!r.missing.empty()) add("missing: " + join_names(r.missing));
     if (!r.limits.empty()) add("limits: " + join_limits(r.limits, " > "));
-    if (!r.unknown.empty()) {
-        std::string names;
-        for (const auto &n : r.unknown) names += (names.empty() ? "" : " ") + n;
-        add("unknown to this build's Xen: " + names);
-    }
+    if (!r.unknown.empty()) add("unknown to this build's Xen: " + join(r.unknown, " "));
     return s;
 }
 

@@ -42,11 +42,7 @@ Policy apply_template(const Policy &host, const CpuTemplate &t, GuestType guest)
 
 namespace {
 
-std::string names_of(const Featureset &fs) {
-    std::string s;
-    for (const auto &n : Catalogue::get().names(fs)) s += (s.empty() ? "" : ", ") + n;
-    return s;
-}
+std::string names_of(const Featureset &fs) { return join(Catalogue::get().names(fs), ", "); }
 
 }  // namespace
 

@@ -70,4 +70,13 @@ std::string quote_text(std::string_view s, std::size_t max) {
     return "\"" + terminal_safe(s.substr(0, max)) + (cut ? "...\"" : "\"");
 }
 
+std::string join(const std::vector<std::string> &items, std::string_view sep) {
+    std::string s;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) s += sep;
+        s += items[i];
+    }
+    return s;
+}
+
 }  // namespace cpucompat

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cpucompat {
 
@@ -23,5 +24,8 @@ std::string terminal_safe(std::string_view s);
 // terminal_safe(s) in double quotes, cut to `max` bytes of input with "..."
 // after it: how error messages quote what they could not read.
 std::string quote_text(std::string_view s, std::size_t max = 60);
+
+// The items with `sep` between them: join({"a", "b"}, ", ") = "a, b".
+std::string join(const std::vector<std::string> &items, std::string_view sep);
 
 }  // namespace cpucompat

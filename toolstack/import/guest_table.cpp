@@ -18,9 +18,7 @@ constexpr const char *kFormat = "cpucompat-guests/1";
 
 std::string clean_text(const InputText &in, const YAML::Node &v, const std::string &key) {
     if (!v.IsScalar() || v.Scalar().empty()) throw Error(in.name, yaml_line(v), key + ": expected text");
-    if (terminal_safe(v.Scalar()) != v.Scalar())
-        throw Error(in.name, yaml_line(v), key + ": control characters or invalid UTF-8 in " + quote_text(v.Scalar()));
-    return v.Scalar();
+    return yaml_clean_text(in, v, key);
 }
 
 bool iso_date(const std::string &s) {
@@ -76,11 +74,8 @@ GuestNeeds parse_entry(const InputText &in, const YAML::Node &e, const TemplateL
         if (it == levels.end()) throw Error(in.name, level_line, "level: no baseline " + quote_text(g.level) + " (cpucompat level --list names them)");
         if (!it->second.require) throw Error(in.name, level_line, "level: " + quote_text(g.level) + " requires no features, so it names no minimum");
         const Featureset again = g.features & *it->second.require;
-        if (!again.empty()) {
-            std::string names;
-            for (const auto &n : Catalogue::get().names(again)) names += (names.empty() ? "" : ", ") + n;
-            throw Error(in.name, features_line, "features: " + names + " already required by level " + g.level);
-        }
+        if (!again.empty())
+            throw Error(in.name, features_line, "features: " + join(Catalogue::get().names(again), ", ") + " already required by level " + g.level);
     }
     return g;
 }
@@ -115,6 +110,18 @@ GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels)
     }
     if (table.empty()) throw Error(in.name, yaml_line(guests), "guests: the list is empty");
     return table;
+}
+
+LoadedGuestTable load_guest_table(const std::string &path) {
+    LoadedGuestTable t{path, load_template_library(default_data_dir()), {}};
+    t.guests = parse_guest_table(read_input_file(path), t.levels);
+    return t;
+}
+
+const GuestNeeds &LoadedGuestTable::find(const std::string &name, const std::string &context) const {
+    const auto it = guests.find(name);
+    if (it == guests.end()) throw Error(path, 0, context + "no guest " + quote_text(name) + " (cpucompat guests lists them)");
+    return it->second;
 }
 
 std::string default_guest_table_path() {

@@ -29,4 +29,16 @@ GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels)
 // (default_data_dir()/../guests.yaml).
 std::string default_guest_table_path();
 
+// A table file read and checked against the installed baselines, as the
+// commands that name guests use it.
+struct LoadedGuestTable {
+    std::string path;
+    TemplateLibrary levels;  // the installed baselines
+    GuestTable guests;
+    // The entry `name`; else Error naming the file: `context` (an option,
+    // "--guest: ") then "no guest NAME (cpucompat guests lists them)".
+    const GuestNeeds &find(const std::string &name, const std::string &context = "") const;
+};
+LoadedGuestTable load_guest_table(const std::string &path);
+
 }  // namespace cpucompat

@@ -68,9 +68,7 @@ CpuTemplate parse_template_yaml(const InputText &in) {
                 throw Error(in.name, yaml_line(v), "name: expected up to 64 letters, digits, '.', '_', '+' or '-' (it names a "
                                                    "level and a file), got " + quote_text(t.name));
         } else if (key == "description" || key == "source") {
-            if (terminal_safe(v.Scalar()) != v.Scalar())
-                throw Error(in.name, yaml_line(v), key + ": control characters or invalid UTF-8 in " + quote_text(v.Scalar()));
-            (key == "description" ? t.description : t.source) = v.Scalar();
+            (key == "description" ? t.description : t.source) = yaml_clean_text(in, v, key);
         }
         else if (key == "vendor") {
             t.vendor_id = v.Scalar();

@@ -83,6 +83,12 @@ YAML::Node load_yaml(const InputText &in) {
     return doc;
 }
 
+std::string yaml_clean_text(const InputText &in, const YAML::Node &scalar, const std::string &key) {
+    const std::string &s = scalar.Scalar();
+    if (terminal_safe(s) != s) throw Error(in.name, yaml_line(scalar), key + ": control characters or invalid UTF-8 in " + quote_text(s));
+    return s;
+}
+
 Featureset yaml_feature_list(const InputText &in, const YAML::Node &n, const char *key) {
     if (!n.IsSequence()) throw Error(in.name, yaml_line(n), std::string(key) + ": expected a list of feature names");
     Featureset fs;

@@ -21,6 +21,10 @@ inline unsigned yaml_line(const YAML::Node &n) { return n.Mark().line >= 0 ? sta
 // project's YAML files can hold.
 YAML::Node load_yaml(const InputText &in);
 
+// A scalar's text, refused (Error naming the line and `key`) when it holds
+// control characters or invalid UTF-8: descriptions, sources, notes.
+std::string yaml_clean_text(const InputText &in, const YAML::Node &scalar, const std::string &key);
+
 // A YAML list of Xen feature names under `key`. Throws Error naming the line
 // of an item that is not a known feature name, or one listed twice.
 Featureset yaml_feature_list(const InputText &in, const YAML::Node &n, const char *key);
