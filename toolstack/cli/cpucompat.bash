@@ -33,12 +33,13 @@ _cpucompat_known_hosts() {
     awk '$1 !~ /^[|#@]/ {print $1}' "$f" | tr ',' '\n' | sed -e 's/^\[\([^]]*\)\]:.*/\1/' | sort -u
 }
 
-# Long options of `cpucompat [SUB] --help`, and whether OPT takes a value.
+# From the text of `cpucompat SUB --help` (read once per completion): its
+# long options, and whether OPT takes a value.
 _cpucompat_options() {
-    cpucompat $1 --help 2>/dev/null | sed -n 's/^  \(-[a-z],\)\{0,1\}\(--[a-z-]*\).*/\2/p'
+    sed -n 's/^  \(-[a-z],\)\{0,1\}\(--[a-z-]*\).*/\2/p' <<<"$1"
 }
 _cpucompat_takes_value() {
-    cpucompat $1 --help 2>/dev/null | grep -Eq "^  (-[a-z],)?$2 [A-Z]"
+    grep -Eq "^  (-[a-z],)?$2 [A-Z]" <<<"$1"
 }
 
 _cpucompat() {
@@ -85,20 +86,22 @@ _cpucompat() {
         COMPREPLY=($(compgen -c -- "$cur"))
         return ;;
     esac
-    if [[ $prev == --* ]] && _cpucompat_takes_value "$sub" "$prev"; then
+    local help
+    help=$(cpucompat "$sub" --help 2>/dev/null)
+    if [[ $prev == --* ]] && _cpucompat_takes_value "$help" "$prev"; then
         _filedir
         return
     fi
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_cpucompat_options "$sub")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(_cpucompat_options "$help")" -- "$cur"))
         return
     fi
 
     # Positional arguments: count those before the cursor.
     local n=0
     for ((i = i + 1; i < cword; i++)); do
-        [[ ${words[i]} == -* ]] && { _cpucompat_takes_value "$sub" "${words[i]}" && ((i++)); continue; }
+        [[ ${words[i]} == -* ]] && { _cpucompat_takes_value "$help" "${words[i]}" && ((i++)); continue; }
         ((n++))
     done
     case $sub in
