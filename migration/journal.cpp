@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "../toolstack/core/error.h"
+#include "private_files.h"
 
 namespace cpucompat {
 
@@ -29,19 +30,17 @@ std::string file_safe(const std::string &s) {
 
 }  // namespace
 
-MigrationLock::MigrationLock(const std::string &domain) {
-    std::error_code ec;
-    std::filesystem::create_directories(kLockDir, ec);
-    const std::string path = std::string(kLockDir) + "/migrate-" + file_safe(domain) + ".lock";
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw Error(path + ": " + std::strerror(errno));
+MigrationLock::MigrationLock(const std::string &domain, const std::string &kind) {
+    ensure_private_dir(kLockDir, 0755);
+    const std::string path = std::string(kLockDir) + "/" + kind + "-" + file_safe(domain) + ".lock";
+    fd_ = open_private(path, O_RDWR | O_CREAT);
     if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         char buf[32] = {};
         const ssize_t n = pread(fd_, buf, sizeof buf - 1, 0);
         close(fd_);
         fd_ = -1;
-        throw Error("a migration of " + domain + " is already running" + (n > 0 ? " (pid " + std::string(buf) + ")" : "") +
-                    "; lock " + path);
+        throw LockBusy((kind == "migrate" ? "a migration of " : "a held copy of ") + domain + " is already " +
+                       (kind == "migrate" ? "running" : "held") + (n > 0 ? " (pid " + std::string(buf) + ")" : "") + "; lock " + path);
     }
     const std::string pid = std::to_string(getpid());
     if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
@@ -58,11 +57,17 @@ void audit(const nlohmann::ordered_json &event) {
     // always written.
     const std::string line = event.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     syslog(LOG_INFO, "cpucompat-migrate: %s", line.c_str());
-    std::error_code ec;
-    std::filesystem::create_directories(kLogDir, ec);
-    std::ofstream log(std::string(kLogDir) + "/migrations.log", std::ios::app);
-    if (!(log << line << "\n"))
-        std::cerr << "cpucompat: warning: cannot append to " << kLogDir << "/migrations.log\n";
+    const std::string path = std::string(kLogDir) + "/migrations.log";
+    try {
+        ensure_private_dir(kLogDir, 0755);
+        const int fd = open_private(path, O_WRONLY | O_CREAT | O_APPEND);
+        const std::string data = line + "\n";
+        const bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+        close(fd);
+        if (!ok) throw Error(path + ": " + std::strerror(errno));
+    } catch (const Error &e) {
+        std::cerr << "cpucompat: warning: cannot append to the audit log: " << e.what() << "\n";
+    }
 }
 
 }  // namespace cpucompat

@@ -7,13 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../toolstack/core/error.h"
+
 namespace cpucompat {
+
+// Another process holds the lock.
+struct LockBusy : Error {
+    using Error::Error;
+};
 
 class MigrationLock {
 public:
-    // Throws Error naming the holder's pid when another migration of this
-    // domain runs.
-    explicit MigrationLock(const std::string &domain);
+    // Throws LockBusy naming the holder's pid when another migration of
+    // this domain runs (or, kind "held", another holder of this held copy).
+    explicit MigrationLock(const std::string &domain, const std::string &kind = "migrate");
     ~MigrationLock();
     MigrationLock(const MigrationLock &) = delete;
     MigrationLock &operator=(const MigrationLock &) = delete;
