@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,60 +29,33 @@ std::vector<char *> c_argv(const std::vector<std::string> &argv) {
     return v;
 }
 
+// Children run in a process group of their own: a Ctrl-C or a hangup on
+// the terminal reaches cpucompat, which decides what a move does about it
+// (stop_signals.h), not xl or ssh halfway through a step. A timeout kills
+// the whole group.
+struct OwnGroup {
+    posix_spawnattr_t attr;
+    OwnGroup() {
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    }
+    ~OwnGroup() { posix_spawnattr_destroy(&attr); }
+    OwnGroup(const OwnGroup &) = delete;
+    OwnGroup &operator=(const OwnGroup &) = delete;
+};
+
+constexpr double kForever = 1e9;
+
 }  // namespace
 
 ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_s) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw Error(std::string("pipe: ") + std::strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    pid_t pid;
-    auto args = c_argv(argv);
-    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    close(err[1]);
+    Session child(argv, Session::Input::none);
     ProcessResult r;
-    if (rc) {
-        close(out[0]);
-        close(err[0]);
-        throw Error("cannot run " + argv[0] + ": " + std::strerror(rc));
-    }
-    const double deadline = timeout_s > 0 ? monotonic_seconds() + timeout_s : 0;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        int wait_ms = -1;
-        if (deadline > 0) {
-            const double left = deadline - monotonic_seconds();
-            if (left <= 0) {
-                kill(pid, SIGKILL);
-                r.timed_out = true;
-                break;
-            }
-            wait_ms = static_cast<int>(left * 1000) + 1;
-        }
-        if (poll(fds, 2, wait_ms) < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) (i ? r.err : r.out).append(buf, static_cast<std::size_t>(n));
-            else {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto &f : fds)
-        if (f.fd >= 0) close(f.fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    r.status = !r.timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.status = child.finish(timeout_s > 0 ? timeout_s : kForever);
+    r.timed_out = child.timed_out();
+    r.out = child.take_out();
+    r.err = child.err();
     return r;
 }
 
@@ -132,23 +106,26 @@ int run_to_stderr(const std::vector<std::string> &argv, const std::vector<std::s
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    const OwnGroup group;
     pid_t pid;
-    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+    const int rc = posix_spawnp(&pid, args[0], &fa, &group.attr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     if (rc) throw Error("cannot run " + argv[0] + ": " + std::strerror(rc));
     return wait_exit(pid);
 }
 
-Session::Session(const std::vector<std::string> &argv) {
-    int in[2], out[2], err[2];
-    if (pipe2(in, O_CLOEXEC)) throw Error(std::string("pipe: ") + std::strerror(errno));
+Session::Session(const std::vector<std::string> &argv, Input input) {
+    int in[2] = {-1, -1}, out[2], err[2];
+    if (input == Input::pipe ? pipe2(in, O_CLOEXEC) != 0 : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+        throw Error(std::string(input == Input::pipe ? "pipe: " : "/dev/null: ") + std::strerror(errno));
     if (pipe2(out, O_CLOEXEC)) {
-        close(in[0]);
-        close(in[1]);
+        for (int fd : in)
+            if (fd >= 0) close(fd);
         throw Error(std::string("pipe: ") + std::strerror(errno));
     }
     if (pipe2(err, O_CLOEXEC)) {
-        for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+        for (int fd : {in[0], in[1], out[0], out[1]})
+            if (fd >= 0) close(fd);
         throw Error(std::string("pipe: ") + std::strerror(errno));
     }
     posix_spawn_file_actions_t fa;
@@ -157,15 +134,17 @@ Session::Session(const std::vector<std::string> &argv) {
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
     auto args = c_argv(argv);
+    const OwnGroup group;
     pid_t pid;
-    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    const int rc = posix_spawnp(&pid, args[0], &fa, &group.attr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     for (int fd : {in[0], out[1], err[1]}) close(fd);
     in_ = in[1];
     out_ = out[0];
     errfd_ = err[0];
     if (rc) {
-        for (int fd : {in_, out_, errfd_}) close(fd);
+        for (int fd : {in_, out_, errfd_})
+            if (fd >= 0) close(fd);
         throw Error("cannot run " + argv[0] + ": " + std::strerror(rc));
     }
     pid_ = pid;
@@ -173,7 +152,7 @@ Session::Session(const std::vector<std::string> &argv) {
 
 Session::~Session() {
     if (pid_ > 0) {
-        kill(pid_, SIGKILL);
+        kill(-pid_, SIGKILL);
         wait_exit(pid_);
     }
     for (int fd : {in_, out_, errfd_})
@@ -190,7 +169,7 @@ bool Session::pump(double deadline, bool for_line) {
             timed_out_ = true;
             break;
         }
-        if (poll(fds, 2, static_cast<int>(left * 1000) + 1) < 0 && errno != EINTR) break;
+        if (poll(fds, 2, static_cast<int>(std::min(left, 3600.0) * 1000) + 1) < 0 && errno != EINTR) break;
         for (int i = 0; i < 2; ++i) {
             int &fd = i ? errfd_ : out_;
             if (fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -241,7 +220,7 @@ int Session::finish(double timeout_s) {
     }
     timed_out_ = false;
     pump(monotonic_seconds() + timeout_s, false);  // until it closes stdout and stderr
-    if (timed_out_) kill(pid_, SIGKILL);
+    if (timed_out_) kill(-pid_, SIGKILL);  // its children too (ssh under xl, say)
     const int status = wait_exit(pid_);
     pid_ = -1;
     return timed_out_ ? -1 : status;

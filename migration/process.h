@@ -13,9 +13,12 @@ struct ProcessResult {
 };
 
 // Runs argv with stdin from /dev/null, capturing stdout and stderr. After
-// timeout_s seconds (0: none) the process is killed and timed_out set.
+// timeout_s seconds (0: none) the process (and its process group) is
+// killed and timed_out set. Every command cpucompat runs, and every test
+// that runs cpucompat, goes through this or Session: one spawn, one loop.
 ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_s = 0);
-// Runs argv with this process's stdout and stderr (progress passes through).
+// Runs argv with this process's stdout and stderr (progress passes
+// through), in the terminal's process group (xl migrate: as plain xl does).
 int run_passthrough(const std::vector<std::string> &argv);
 // The same with its stdout sent to this process's stderr, and `env`
 // ("NAME=value") added to its environment: for a command whose stdout is
@@ -27,7 +30,8 @@ int run_to_stderr(const std::vector<std::string> &argv, const std::vector<std::s
 // stderr is collected. The destructor kills it if it still runs.
 class Session {
 public:
-    explicit Session(const std::vector<std::string> &argv);
+    enum class Input { pipe, none };  // none: stdin from /dev/null
+    explicit Session(const std::vector<std::string> &argv, Input input = Input::pipe);
     ~Session();
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
@@ -42,6 +46,8 @@ public:
     int finish(double timeout_s);
     bool timed_out() const { return timed_out_; }
     const std::string &err() const { return err_; }
+    // What it wrote to stdout and no read_line took yet.
+    std::string take_out() { return std::move(out_buf_); }
 
 private:
     // Reads stdout and stderr until `deadline` (monotonic seconds, then
