@@ -15,10 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "move_journal_store.h"
+
 namespace cpucompat {
 
+// With uuid="..." among the overrides (the sender always gives it) the
+// held copy is journalled as a receiver entry (move_journal.h) before xl
+// create, under the lock held-UUID, and the entry finished once the copy
+// runs or is destroyed: a SIGKILL of this process or a reboot of this host
+// leaves an entry `cpucompat recover` ends by destroying a copy never told
+// to run.
 // preload: LD_PRELOAD for xl create (the plugin, and whatever was preloaded).
 int run_held_create(const std::string &config, const std::vector<std::string> &overrides, double hold_s,
-                    const std::string &preload);
+                    const std::string &preload, const MoveJournalStore &journal = MoveJournalStore());
 
 }  // namespace cpucompat

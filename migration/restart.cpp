@@ -9,6 +9,8 @@ const char *outcome_name(RestartOutcome o) {
     case RestartOutcome::still_running: return "still-running";
     case RestartOutcome::recovered: return "recovered";
     case RestartOutcome::down: return "down";
+    case RestartOutcome::skipped: return "skipped";
+    case RestartOutcome::not_moved: return "not-moved";
     case RestartOutcome::unknown: break;
     }
     return "unknown";
@@ -18,11 +20,11 @@ namespace {
 
 class Runner {
 public:
-    Runner(RestartReport &r, const std::function<double()> &now, const std::function<void(const PhaseRecord &)> &on_phase)
-        : r_(r), now_(now), on_phase_(on_phase) {}
+    Runner(RestartReport &r, const std::function<double()> &now, const RestartHooks &hooks) : r_(r), now_(now), hooks_(hooks) {}
 
     // Runs one phase; false (and the failure recorded) if it threw.
     bool phase(const char *name, const std::function<void()> &f) {
+        if (hooks_.on_start) hooks_.on_start(name);
         PhaseRecord p{name, false, 0, ""};
         const double t0 = now_();
         failure_ = Failure::none;
@@ -34,12 +36,27 @@ public:
                        : dynamic_cast<const NotCommitted *>(&e) ? Failure::not_committed
                                                                 : Failure::error;
             p.error = e.what();
-            if (r_.failure.empty()) r_.failure = std::string(name) + ": " + e.what();
         }
         p.seconds = now_() - t0;
-        r_.phases.push_back(p);
-        if (on_phase_) on_phase_(p);
+        done(p);
         return p.ok;
+    }
+    // Journals step s before it is taken; false (recorded) if it cannot.
+    bool journal(MoveStep s) {
+        if (!hooks_.record) return true;
+        try {
+            hooks_.record(s);
+            return true;
+        } catch (const std::exception &e) {
+            done({"journal", false, 0, std::string("cannot record ") + move_step_name(s) + ": " + e.what()});
+            return false;
+        }
+    }
+    // Whether a stop was asked for; recorded as a failed phase if so.
+    bool stop_requested() {
+        if (!hooks_.stop_requested || !hooks_.stop_requested()) return false;
+        done({"interrupted", false, 0, "a signal asked the move to stop"});
+        return true;
     }
     // How the last phase failed.
     enum class Failure { none, error, not_committed, link_lost };
@@ -51,19 +68,24 @@ public:
     }
 
 private:
+    void done(const PhaseRecord &p) {
+        if (!p.ok && r_.failure.empty()) r_.failure = p.phase + ": " + p.error;
+        r_.phases.push_back(p);
+        if (hooks_.on_phase) hooks_.on_phase(p);
+    }
     RestartReport &r_;
     const std::function<double()> &now_;
-    const std::function<void(const PhaseRecord &)> &on_phase_;
+    const RestartHooks &hooks_;
     Failure failure_ = Failure::none;
 };
 
 }  // namespace
 
-RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::function<double()> &now,
-                          const std::function<void(const PhaseRecord &)> &on_phase) {
+RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::function<double()> &now, const RestartHooks &hooks) {
     RestartReport r;
-    Runner run(r, now, on_phase);
+    Runner run(r, now, hooks);
     const auto restart_here = [&]() -> RestartReport & {
+        run.journal(MoveStep::restarting_here);  // starting matters more than the record of it
         return run.finish(run.phase("restart-on-sender", [&] { s.start_on_sender(); }) ? RestartOutcome::recovered
                                                                                         : RestartOutcome::down);
     };
@@ -75,22 +97,30 @@ RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::funct
 
     if (!run.phase("check", [&] { s.check_receiver(); }) || !run.phase("save-config", [&] { s.save_config(); }))
         return run.finish(RestartOutcome::not_started);
-    bool gone = false;
+    if (run.stop_requested() || !run.journal(MoveStep::shutdown_requested)) return run.finish(RestartOutcome::not_started);
+    bool returned = false, gone = false;
     if (!run.phase("shutdown", [&] {
             gone = s.shutdown(force_shutdown);
+            returned = true;
             if (!gone) throw Error("the guest did not shut down in time; it keeps running here (--force-shutdown destroys it)");
         })) {
-        // Not gone: it runs (or, if shutdown itself failed, it may be going
-        // down; confirm_gone tells which).
-        if (!gone && !run.phase("confirm-gone", [&] { s.confirm_gone(); })) return run.finish(RestartOutcome::still_running);
-        return restart_here();  // it went down after all
+        const bool went = run.phase("confirm-gone", [&] { s.confirm_gone(); });
+        if (!went) return run.finish(RestartOutcome::still_running);
+        // Gone after all. After our shutdown's timeout it was ours, slow:
+        // back here. After a failed shutdown it went through someone else
+        // (moved, stopped by its owner): not ours to start.
+        return returned ? restart_here() : run.finish(RestartOutcome::skipped);
     }
     if (!run.phase("confirm-gone", [&] { s.confirm_gone(); }))
         return run.finish(RestartOutcome::unknown);  // shut down, yet still listed: start nothing anywhere
 
     // The domain is down here from now on.
+    if (!run.journal(MoveStep::gone_here) || run.stop_requested()) return restart_here();
     if (!run.phase("create-on-receiver", [&] { s.create_paused_on_receiver(); }))
         return restart_here();  // never committed: no copy there can run
+    if (!run.journal(MoveStep::created_there) || run.stop_requested() || !run.journal(MoveStep::told_to_run))
+        return destroy_there_then_restart_here();
+    // From here on a stop request is not honoured: the receiver may run it.
     if (!run.phase("commit-on-receiver", [&] { s.commit_on_receiver(); })) {
         if (run.failure() == Runner::Failure::not_committed) return restart_here();
         if (run.failure() == Runner::Failure::error) return destroy_there_then_restart_here();

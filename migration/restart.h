@@ -11,6 +11,14 @@
 // commit the sender restarts its own copy only once the receiver's is
 // confirmed destroyed or absent. When the receiver cannot be reached to
 // tell, nothing is started and the report says where the saved config is.
+// The domain is started here again only when this move saw it shut down:
+// one that went away through someone else (moved, stopped by its owner) is
+// reported as skipped, never resurrected. Before each step that changes
+// where the domain runs, hooks.record journals it (move_journal.h); a
+// journal that cannot be written stops the move the way a failed step does.
+// A stop request (a signal) before the receiver is told to run rolls the
+// move back; after it, the move is finished: stopping then would leave the
+// domain down.
 #pragma once
 
 #include <functional>
@@ -18,6 +26,7 @@
 #include <vector>
 
 #include "../toolstack/core/error.h"
+#include "move_journal.h"
 
 namespace cpucompat {
 
@@ -70,6 +79,8 @@ enum class RestartOutcome {
     recovered,      // failed after the shutdown; running again on the sender
     down,           // failed and could not be restarted anywhere: config kept
     unknown,        // the receiver's state is unknown: nothing restarted, see the report
+    skipped,        // it went away here through someone else: nothing started
+    not_moved,      // a live move that failed: xl resumed it here
 };
 const char *outcome_name(RestartOutcome o);
 
@@ -79,9 +90,18 @@ struct RestartReport {
     std::string failure;  // the first failure, if any
 };
 
-// now(): seconds on a monotonic clock (injected so tests are exact);
-// on_phase, if set, is told of each phase as it ends (progress).
+struct RestartHooks {
+    // Told of each phase as it starts and ends (progress).
+    std::function<void(const std::string &phase)> on_start;
+    std::function<void(const PhaseRecord &)> on_phase;
+    // Journals a step before it is taken; throws Error when it cannot.
+    std::function<void(MoveStep)> record;
+    // Whether a stop was asked for (a signal): checked between steps.
+    std::function<bool()> stop_requested;
+};
+
+// now(): seconds on a monotonic clock (injected so tests are exact).
 RestartReport run_restart(RestartSteps &steps, bool force_shutdown, const std::function<double()> &now,
-                          const std::function<void(const PhaseRecord &)> &on_phase = {});
+                          const RestartHooks &hooks = {});
 
 }  // namespace cpucompat

@@ -12,6 +12,7 @@
 #include "../toolstack/core/error.h"
 #include "../toolstack/import/fingerprint.h"
 #include "../toolstack/import/save_image.h"
+#include "private_files.h"
 #include "process.h"
 #include "remote_command.h"
 
@@ -49,25 +50,6 @@ std::string reason_line(const std::string &err) {
     return last;
 }
 
-// The state letters and CPU seconds of the one domain in `xl list NAME`'s
-// output (a header line, then "name id mem vcpus state time").
-struct ListedDomain {
-    std::string state;
-    double cpu_seconds = 0;
-    bool paused() const { return state.find('p') != std::string::npos; }
-    bool crashed() const { return state.find('c') != std::string::npos; }
-};
-std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
-    std::istringstream lines(xl_list_out);
-    std::string header, row, name, id, mem, vcpus;
-    if (!std::getline(lines, header) || !std::getline(lines, row)) return std::nullopt;
-    ListedDomain d;
-    std::istringstream cols(row);
-    if (!(cols >> name >> id >> mem >> vcpus >> d.state)) return std::nullopt;
-    cols >> d.cpu_seconds;
-    return d;
-}
-
 // `xl list -l`'s output: a JSON array of {"domid", "config"}. `what`
 // names the command (and host) for the error.
 nlohmann::json listed_domains_json(const std::string &out, const std::string &what) {
@@ -84,8 +66,9 @@ nlohmann::json listed_domains_json(const std::string &out, const std::string &wh
 // retry: run again once if ssh itself failed (255); only for reads and
 // idempotent commands (a 255 may also mean the command ran and the link died).
 ProcessResult must(const std::vector<std::string> &argv, const std::string &what, bool retry = false) {
-    ProcessResult r = run_captured(argv);
-    if (retry && r.status == 255) r = run_captured(argv);
+    ProcessResult r = run_captured(argv, kAskSeconds);
+    if (retry && r.status == 255) r = run_captured(argv, kAskSeconds);
+    if (r.timed_out) throw Error(what + ": no answer in " + std::to_string(static_cast<int>(kAskSeconds)) + " s");
     if (r.status != 0) {
         std::string why = first_line(r.err + "\n" + r.out);
         if (why.empty()) why = "exit status " + std::to_string(r.status);
@@ -101,6 +84,42 @@ std::string self_exe() {
 }
 
 }  // namespace
+
+std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
+    std::istringstream lines(xl_list_out);
+    std::string header, row, name, id, mem, vcpus, cpu;
+    if (!std::getline(lines, header) || !std::getline(lines, row)) return std::nullopt;
+    if (header.compare(0, 4, "Name") != 0) return std::nullopt;
+    ListedDomain d;
+    std::istringstream cols(row);
+    if (!(cols >> name >> id >> mem >> vcpus >> d.state)) return std::nullopt;
+    if (d.state.find_first_not_of("rbpscd-") != std::string::npos) return std::nullopt;
+    if (cols >> cpu) {
+        char *end = nullptr;
+        d.cpu_seconds = std::strtod(cpu.c_str(), &end);
+        if (end == cpu.c_str() || *end != '\0' || !(d.cpu_seconds >= 0) || d.cpu_seconds > 1e12) return std::nullopt;
+    }
+    return d;
+}
+
+uint64_t xl_info_free_memory_kb(const std::string &xl_info_out, const std::string &where) {
+    std::istringstream lines(xl_info_out);
+    std::optional<uint64_t> kb;
+    for (std::string l; std::getline(lines, l);) {
+        if (l.rfind("free_memory", 0) != 0) continue;
+        const auto colon = l.find(':');
+        std::string v = colon == std::string::npos ? "" : l.substr(colon + 1);
+        v.erase(0, v.find_first_not_of(" \t"));
+        v.erase(v.find_last_not_of(" \t\r") + 1);
+        // MiB, a plain decimal: no sign, no exponent, at most 2^40 MiB.
+        if (v.empty() || v.size() > 13 || v.find_first_not_of("0123456789") != std::string::npos)
+            throw Error(where + ": free_memory is not a number of MiB: \"" + v.substr(0, 40) + "\"");
+        if (kb) throw Error(where + ": free_memory given twice");
+        kb = std::stoull(v) * 1024;
+    }
+    if (!kb) throw Error(where + ": no free_memory line");
+    return *kb;
+}
 
 DomainFacts gather_domain(const std::string &domain, const std::string &config_file) {
     DomainFacts d;
@@ -150,9 +169,7 @@ ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
     // fingerprint check apply, and any failure is an Error naming the host.
     r.max = policy_from_json(parse_json_strict(fp.out, req.host + ": cpucompat host"), req.host + ": cpucompat host");
     const ProcessResult info = must(ssh_argv(req.ssh, req.host, {"xl", "info"}), req.host + ": xl info", true);
-    std::istringstream lines(info.out);
-    for (std::string l; std::getline(lines, l);)
-        if (l.rfind("free_memory", 0) == 0) r.free_kb = std::stoull(l.substr(l.find(':') + 1)) * 1024;
+    r.free_kb = xl_info_free_memory_kb(info.out, req.host + ": xl info");
     return r;
 }
 
@@ -208,18 +225,25 @@ void XlRestartSteps::check_receiver() {
                     std::to_string(d_.memory_kb / 1024) + " MiB");
     std::vector<std::string> test{"sh", "-c", "for p; do test -e \"$p\" || { echo \"missing: $p\"; exit 1; }; done", "sh"};
     test.insert(test.end(), d_.paths.begin(), d_.paths.end());
-    const ProcessResult r = run_captured(remote(test));
+    const ProcessResult r = run_captured(remote(test), kAskSeconds);
+    if (r.timed_out) throw Error(req_.host + ": checking the domain's paths: no answer in " + std::to_string(static_cast<int>(kAskSeconds)) + " s (a hung mount?)");
     if (r.status != 0) throw Error(req_.host + ": " + first_line(r.out.empty() ? r.err : r.out));
-    must(remote({"sh", "-c", "mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"", "sh", kSavedDir, d_.config_text, remote_cfg_}),
+    must(remote({"sh", "-c", "umask 077 && mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"", "sh", kSavedDir, d_.config_text, remote_cfg_}),
          req_.host + ": copying the config", true);
     must(remote({"cpucompat", "create", "--check", remote_cfg_}), req_.host + ": cpucompat create --check", true);
 }
 
 void XlRestartSteps::save_config() {
-    std::filesystem::create_directories(kSavedDir);
-    std::ofstream out(saved_);
-    out << d_.config_text;
-    if (!out.flush()) throw Error(saved_ + ": cannot write the domain's config");
+    ensure_private_dir(kSavedDir);
+    write_durably(saved_, d_.config_text);
+}
+
+std::vector<std::string> XlRestartSteps::create_overrides() const {
+    // The same uuid on both hosts: it marks the copies of this domain, and
+    // a start here again keeps the uuid it ran with.
+    std::vector<std::string> o{"uuid=\"" + d_.uuid + "\""};
+    if (d_.record) o.push_back("cpu_compat=\"" + d_.record->mode + "\"");
+    return o;
 }
 
 bool XlRestartSteps::shutdown(bool force) {
@@ -232,7 +256,11 @@ bool XlRestartSteps::shutdown(bool force) {
 }
 
 void XlRestartSteps::confirm_gone() {
-    if (run_captured({"xl", "domid", d_.name}).status == 0) throw Error(d_.name + " still exists here");
+    const ProcessResult r = run_captured({"xl", "list", "-l"}, kAskSeconds);
+    if (r.status != 0) throw Error("xl list -l: " + (r.timed_out ? std::string("no answer in time") : first_line(r.err)));
+    for (const auto &dom : listed_domains_json(r.out, "xl list -l"))
+        if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
+            throw Error(d_.name + " still exists here (domid " + std::to_string(dom.value("domid", 0u)) + ")");
 }
 
 XlRestartSteps::HeldEnd XlRestartSteps::end_held() {
@@ -252,9 +280,8 @@ void XlRestartSteps::create_paused_on_receiver() {
     // The same uuid as on the sender: it marks the copy this move made, so
     // the receiver's copy is never confused with another domain of the
     // same name.
-    std::vector<std::string> argv{"cpucompat", "create", "--hold", std::to_string(static_cast<int>(kHoldSeconds)), remote_cfg_,
-                                  "uuid=\"" + d_.uuid + "\""};
-    if (d_.record) argv.push_back("cpu_compat=\"" + d_.record->mode + "\"");
+    std::vector<std::string> argv{"cpucompat", "create", "--hold", std::to_string(static_cast<int>(kHoldSeconds)), remote_cfg_};
+    for (const auto &o : create_overrides()) argv.push_back(o);
     held_ = std::make_unique<Session>(remote(argv));
     const double deadline = monotonic_seconds() + kCreateSeconds;
     for (std::string line; held_->read_line(line, deadline - monotonic_seconds());)
@@ -313,9 +340,12 @@ bool XlRestartSteps::running_on_receiver() {
         dom = listed_domain(ask_receiver({"xl", "list", domid}, "xl list " + domid).out);
     } catch (const LinkLost &) {
         throw;
-    } catch (const Error &) {  // xl no longer lists it
+    } catch (const Error &) {
+        // Gone since it was found, or xl failed: only the first is "not there".
+        if (receiver_domid().empty()) return false;
+        throw;
     }
-    if (!dom) return false;  // gone since
+    if (!dom) throw Error(req_.host + ": xl list " + domid + ": output not understood");
     if (!dom->paused() && !dom->crashed()) return true;
     // Never told to run (or crashed): not a copy to keep.
     ask_receiver({"xl", "destroy", domid}, "xl destroy " + domid);
@@ -328,6 +358,12 @@ void XlRestartSteps::destroy_on_receiver() {
     if (!domid.empty()) ask_receiver({"xl", "destroy", domid}, "xl destroy " + domid);
 }
 
-void XlRestartSteps::start_on_sender() { must({self_exe(), "create", saved_}, "cpucompat create " + saved_); }
+void XlRestartSteps::start_on_sender() {
+    std::vector<std::string> argv{self_exe(), "create", saved_};
+    for (const auto &o : create_overrides()) argv.push_back(o);
+    const ProcessResult r = run_captured(argv, kCreateSeconds);
+    if (r.status != 0)
+        throw Error("cpucompat create " + saved_ + ": " + (r.timed_out ? std::string("no result in time") : reason_line(r.err + "\n" + r.out)));
+}
 
 }  // namespace cpucompat

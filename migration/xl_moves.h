@@ -42,6 +42,20 @@ struct DomainFacts {
 // missing file is not an error here (only a restart needs it).
 DomainFacts gather_domain(const std::string &domain, const std::string &config);
 
+// The state letters and CPU seconds of the one domain in `xl list NAME`'s
+// output (a header line, then "name id mem vcpus state time"); nullopt when
+// the output is not that.
+struct ListedDomain {
+    std::string state;
+    double cpu_seconds = 0;
+    bool paused() const { return state.find('p') != std::string::npos; }
+    bool crashed() const { return state.find('c') != std::string::npos; }
+};
+std::optional<ListedDomain> listed_domain(const std::string &xl_list_out);
+// free_memory of `xl info`'s output, in KiB. Throws Error naming `where`
+// when it is missing, given twice, or not a plain number of MiB.
+uint64_t xl_info_free_memory_kb(const std::string &xl_info_out, const std::string &where);
+
 // The names of the domains running here, Domain-0 left out.
 std::vector<std::string> list_guest_domains();
 
@@ -72,6 +86,9 @@ public:
     void destroy_on_receiver() override;
     void start_on_sender() override;
     const std::string &saved_config() const { return saved_; }
+    const std::string &start_config() const { return d_.config_text; }
+    // KEY=VALUE for cpucompat create on either host: the uuid (and mode) it ran with.
+    std::vector<std::string> create_overrides() const;
 
 private:
     std::vector<std::string> remote(const std::vector<std::string> &argv) const;

@@ -11,6 +11,7 @@
 #include "../../migration/remote_command.h"
 #include "../../migration/restart.h"
 #include "../../toolstack/core/error.h"
+#include "fake_restart_steps.h"
 #include "helpers.h"
 
 using namespace cpucompat;
@@ -65,75 +66,6 @@ TEST_CASE("migration decision table") {
     lower.max_leaf = 7;
     CHECK_THAT(decide(on_zen3, lower, {}).reason, Catch::Contains("limits: max_leaf"));
 }
-
-namespace {
-
-enum class Fault { none, error, link_lost, not_committed };
-
-// Steps that record what ran and fail where told, tracking where the
-// domain is so the invariants can be checked after every scenario. The
-// receiver's copy is built paused and destroys itself unless committed
-// (the hold), as `cpucompat create --hold` does.
-struct FakeSteps : RestartSteps {
-    std::map<std::string, Fault> faults;
-    bool ignores_shutdown = false;
-    bool go_arrives = false;  // a commit without answer reached the receiver all the same
-    std::vector<std::string> calls;
-    bool on_sender = true;
-    enum class There { none, paused, running } there = There::none;
-
-    void step(const std::string &name) {
-        calls.push_back(name);
-        switch (faults[name]) {
-        case Fault::none: return;
-        case Fault::error: throw Error(name + " failed (injected)");
-        case Fault::link_lost: throw LinkLost(name + ": link lost (injected)");
-        case Fault::not_committed: throw NotCommitted(name + ": never sent (injected)");
-        }
-    }
-    void check_receiver() override { step("check"); }
-    void save_config() override { step("save"); }
-    bool shutdown(bool force) override {
-        step("shutdown");
-        if (ignores_shutdown && !force) return false;
-        on_sender = false;
-        return true;
-    }
-    void confirm_gone() override {
-        step("gone");
-        if (on_sender) throw Error("still there");
-    }
-    void create_paused_on_receiver() override {
-        there = There::paused;
-        try {
-            step("create");
-        } catch (...) {
-            there = There::none;  // the hold ran out
-            throw;
-        }
-    }
-    void commit_on_receiver() override {
-        const Fault f = faults["commit"];
-        there = f == Fault::none || (f == Fault::link_lost && go_arrives) ? There::running : There::none;
-        step("commit");
-    }
-    void confirm_running_on_receiver() override { step("confirm"); }
-    bool running_on_receiver() override {
-        step("locate");
-        if (there == There::paused) there = There::none;
-        return there == There::running;
-    }
-    void destroy_on_receiver() override {
-        step("destroy");
-        there = There::none;
-    }
-    void start_on_sender() override {
-        step("start");
-        on_sender = true;
-    }
-};
-
-}  // namespace
 
 TEST_CASE("restart move: failures at each step, and where the domain ends up") {
     using There = FakeSteps::There;

@@ -11,6 +11,7 @@
 #include "../../migration/journal.h"
 #include "../../migration/move.h"
 #include "../../migration/process.h"
+#include "../../migration/stop_signals.h"
 #include "../../migration/xl_moves.h"
 #include "commands.h"
 #include "move_report.h"
@@ -125,18 +126,37 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
         for (const auto &p : plan)
             if (p.host.empty()) worst = 1;
         j["moves"] = nlohmann::ordered_json::array();
+        const MoveJournalStore journal;
+        std::unique_ptr<StopSignals> signals;
+        if (!o->dry_run) signals = std::make_unique<StopSignals>();
         for (size_t i = 0; i < plan.size() && !o->dry_run; ++i) {
             const Placement &p = plan[i];
             if (p.host.empty()) continue;
             MoveRequest req = for_host(p.host);
             req.domain = p.domain;
             nlohmann::ordered_json m{{"domain", p.domain}, {"uuid", facts[i].uuid}, {"host", p.host}, {"evacuation", true}};
-            int status = 1;
+            MoveResult result;
+            result.outcome = RestartOutcome::not_moved;
             try {
+                if (StopSignals::requested()) throw Error("not moved: the evacuation was asked to stop (signal " + std::to_string(StopSignals::which()) + ")");
                 const MigrationLock lock(p.domain);
+                // Gathered again under the lock: the domain planned may have
+                // moved, stopped or been replaced meanwhile (by uuid).
+                DomainFacts d;
+                try {
+                    d = gather_domain(p.domain, "");
+                } catch (const Error &e) {
+                    result.outcome = RestartOutcome::skipped;
+                    throw Error(std::string("skipped: no longer here (") + e.what() + ")");
+                }
+                if (d.uuid != facts[i].uuid) {
+                    result.outcome = RestartOutcome::skipped;
+                    throw Error("skipped: " + p.domain + " is now another domain (uuid " + d.uuid + ", planned " + facts[i].uuid + ")");
+                }
+                refuse_if_unfinished(journal, d.name, d.uuid);
                 // Asked again right before the move: earlier moves used its memory.
-                const ReceiverFacts r = gather_receiver(req, facts[i].guest);
-                const Decision dec = decide(facts[i].policy, r.max, o->move, facts[i].live);
+                const ReceiverFacts r = gather_receiver(req, d.guest);
+                const Decision dec = decide(d.policy, r.max, o->move, d.live);
                 m["decision"] = move_kind_name(dec.kind);
                 m["reason"] = dec.reason;
                 if (!g.json) {
@@ -144,20 +164,20 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
                     print_decision(p.domain, p.host, dec);
                 }
                 if (dec.kind == MoveKind::refuse) {
-                    m["outcome"] = "not-moved";
-                } else if (r.free_kb < facts[i].memory_kb) {
-                    m["outcome"] = "not-moved";
-                    m["failure"] = p.host + " no longer has the memory for it";
+                    result.failure = "refused: " + dec.reason;
+                } else if (r.free_kb < d.memory_kb) {
+                    result.failure = p.host + " no longer has the memory for it";
                 } else {
-                    status = carry_out_move(req, facts[i], r, dec, o->force, g.json ? nullptr : print_phase, m);
+                    result = carry_out_move(req, d, r, dec, o->force, move_progress(p.domain, g.json), journal);
                 }
             } catch (const Error &e) {
-                m["outcome"] = "not-moved";
-                m["failure"] = e.what();
+                result.failure = e.what();
             }
+            m.update(move_result_json(result));
+            const int status = result.exit_status();
             m["exit"] = status;
             audit(m);
-            if (!g.json) print_outcome(p.domain, m);
+            if (!g.json) print_outcome(p.domain, result);
             j["moves"].push_back(m);
             worst = std::max(worst, status);
         }

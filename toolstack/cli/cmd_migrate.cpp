@@ -7,6 +7,7 @@
 #include "../../migration/journal.h"
 #include "../../migration/process.h"
 #include "../../migration/move.h"
+#include "../../migration/stop_signals.h"
 #include "../../migration/xl_moves.h"
 #include "commands.h"
 #include "move_report.h"
@@ -39,9 +40,19 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
     return [o, &g]() -> int {
         const MoveRequest &req = o->req;
         const double t0 = monotonic_seconds();
-        const DomainFacts d = gather_domain(req.domain, req.config);
-        std::unique_ptr<MigrationLock> lock;  // by name, whether it was given by name or id
-        if (!o->dry_run) lock = std::make_unique<MigrationLock>(d.name);
+        const MoveJournalStore journal;
+        refuse_if_unfinished(journal, req.domain, "");
+        // The lock first, then the facts under it: what is moved is what
+        // was judged. Locked by name whether it was given by name or id.
+        std::unique_ptr<MigrationLock> lock;
+        DomainFacts d = gather_domain(req.domain, req.config);
+        if (!o->dry_run) {
+            const std::string uuid = d.uuid;
+            lock = std::make_unique<MigrationLock>(d.name);
+            d = gather_domain(d.name, req.config);
+            if (d.uuid != uuid) throw Error(req.domain + " changed while its lock was taken (uuid " + uuid + " is now " + d.uuid + "); not moved");
+            refuse_if_unfinished(journal, d.name, d.uuid);
+        }
         const ReceiverFacts r = gather_receiver(req, d.guest);
         const Decision dec = decide(d.policy, r.max, o->move, d.live);
         nlohmann::ordered_json j{{"domain", d.name},     {"uuid", d.uuid},           {"host", req.host},
@@ -63,9 +74,11 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
             if (!g.json) std::cout << plan_text(req, d.name, dec.kind, o->force) << "\n";
             return finish(0);
         }
-        const int status = carry_out_move(req, d, r, dec, o->force, g.json ? nullptr : print_phase, j);
-        if (!g.json) print_outcome(d.name, j);
-        return finish(status);
+        const StopSignals signals;
+        const MoveResult m = carry_out_move(req, d, r, dec, o->force, move_progress(d.name, g.json), journal);
+        j.update(move_result_json(m));
+        if (!g.json) print_outcome(d.name, m);
+        return finish(m.exit_status());
     };
 }
 

@@ -28,5 +28,6 @@ Runner add_publish(CLI::App &app, const GlobalOptions &g);
 Runner add_migrate(CLI::App &app, const GlobalOptions &g);
 Runner add_evacuate(CLI::App &app, const GlobalOptions &g);
 Runner add_guests(CLI::App &app, const GlobalOptions &g);
+Runner add_recover(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "../../migration/stop_signals.h"
 #include "../core/text.h"
 
 namespace cpucompat {
@@ -29,11 +30,22 @@ std::string plan_text(const MoveRequest &req, const std::string &domain, MoveKin
     return s.str();
 }
 
-void print_outcome(const std::string &domain, const nlohmann::ordered_json &record) {
-    std::cerr << "cpucompat: " << domain << ": " << record.value("outcome", "?");
-    if (record.contains("saved_config"))
-        std::cerr << " -- NOT RUNNING HERE; its config is kept at " << record["saved_config"].get<std::string>();
+void print_outcome(const std::string &domain, const MoveResult &m) {
+    std::cerr << "cpucompat: " << domain << ": " << outcome_name(m.outcome);
+    if (!m.saved_config.empty()) std::cerr << " -- NOT RUNNING HERE; its config is kept at " << m.saved_config;
+    if (!m.journal.empty()) std::cerr << "; the move is unfinished (" << m.journal << "): run `cpucompat recover " << domain << "`";
     std::cerr << std::endl;
+}
+
+MoveProgress move_progress(const std::string &domain, bool json) {
+    MoveProgress p;
+    p.on_start = [domain, json](const std::string &phase) {
+        StopSignals::doing(phase + " of " + domain);
+        if (!json) std::cerr << "cpucompat:  ...  " << phase << std::endl;
+    };
+    if (!json) p.on_phase = print_phase;
+    p.stop_requested = [] { return StopSignals::requested(); };
+    return p;
 }
 
 }  // namespace cpucompat

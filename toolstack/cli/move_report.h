@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../migration/decision.h"
+#include "../../migration/move.h"
 #include "../../migration/restart.h"
 #include "../../migration/xl_moves.h"
 
@@ -17,7 +18,11 @@ void print_decision(const std::string &domain, const std::string &host, const De
 void print_phase(const PhaseRecord &p);
 // The plan --dry-run shows for a live or restart move.
 std::string plan_text(const MoveRequest &req, const std::string &domain, MoveKind kind, bool force_shutdown);
-// The outcome line of a carried-out move (its JSON record).
-void print_outcome(const std::string &domain, const nlohmann::ordered_json &record);
+// The outcome line of a carried-out move.
+void print_outcome(const std::string &domain, const MoveResult &m);
+// Progress of a move: each phase as it starts and ends (quiet with --json,
+// where stdout is the record; the phases are in it), the current phase
+// told to StopSignals, and StopSignals asked whether to stop.
+MoveProgress move_progress(const std::string &domain, bool json);
 
 }  // namespace cpucompat

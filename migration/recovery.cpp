@@ -1,0 +1,183 @@
+#include "recovery.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "../toolstack/import/save_image.h"
+#include "journal.h"
+#include "private_files.h"
+#include "remote_command.h"
+#include "xl_moves.h"
+
+namespace cpucompat {
+
+namespace {
+
+constexpr double kAskSeconds = 60;
+constexpr double kCreateSeconds = 300;
+constexpr const char *kXendomainsSave = "/var/lib/xen/save";
+constexpr const char *kQuarantine = "/var/lib/cpucompat/quarantine";
+
+std::string first_line(const std::string &s) {
+    const auto start = s.find_first_not_of("\r\n ");
+    if (start == std::string::npos) return "";
+    return s.substr(start, s.find('\n', start) - start);
+}
+
+// The domid of the domain with this uuid in `xl list -l` output, "" if none.
+// Throws Error when the output cannot be read.
+std::string domid_of(const std::string &xl_list_l, const std::string &uuid) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(xl_list_l);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(std::string("xl list -l: not JSON: ") + e.what());
+    }
+    if (!j.is_array()) throw Error("xl list -l: not a list of domains");
+    for (const auto &dom : j) {
+        if (!dom.is_object() || !dom.contains("config") || !dom["config"].is_object()) continue;
+        const auto &c = dom["config"];
+        if (c.contains("c_info") && c["c_info"].is_object() && c["c_info"].value("uuid", "") == uuid &&
+            dom.contains("domid") && dom["domid"].is_number_unsigned())
+            return std::to_string(dom["domid"].get<unsigned>());
+    }
+    return "";
+}
+
+XlRunner local_runner() {
+    return [](const std::vector<std::string> &argv) { return run_captured(argv, kAskSeconds); };
+}
+
+XlRunner remote_runner(const MoveEntry &e) {
+    return [e](const std::vector<std::string> &argv) {
+        return run_captured(ssh_argv(with_keepalive(e.ssh), e.receiver, argv), kAskSeconds);
+    };
+}
+
+void must_run(const XlRunner &run, const std::vector<std::string> &argv, const std::string &where) {
+    const ProcessResult r = run(argv);
+    if (r.status != 0)
+        throw Error(where + ": " + argv[0] + " " + argv[1] + ": " +
+                    (r.timed_out ? std::string("no answer in time") : first_line(r.err + "\n" + r.out)));
+}
+
+void destroy_by_uuid(const XlRunner &run, const std::string &uuid, const std::string &where) {
+    const ProcessResult r = run({"xl", "list", "-l"});
+    if (r.status != 0) throw Error(where + ": xl list -l failed");
+    const std::string domid = domid_of(r.out, uuid);
+    if (!domid.empty()) must_run(run, {"xl", "destroy", domid}, where);
+}
+
+std::string self_exe() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "cpucompat" : p.string();
+}
+
+void start_here(const MoveEntry &e) {
+    // The config the domain ran with, from the journal itself: the saved
+    // copy may be gone, the file in /etc/xen edited since.
+    std::string path = e.saved_config;
+    if (path.empty() || !std::filesystem::exists(path)) {
+        ensure_private_dir("/var/lib/cpucompat/migrated");
+        path = "/var/lib/cpucompat/migrated/" + e.uuid + ".cfg";
+    }
+    write_durably(path, e.config);
+    const ProcessResult r = run_captured({self_exe(), "create", path, "uuid=\"" + e.uuid + "\""}, kCreateSeconds);
+    if (r.status != 0)
+        throw Error("cpucompat create " + path + ": " + (r.timed_out ? std::string("no result in time") : first_line(r.err + "\n" + r.out)));
+}
+
+// A held copy xendomains saved at shutdown would be restored (and run) at
+// boot: its image is moved aside, named in the report. Only an image of
+// this uuid is touched.
+std::string quarantine_saved_copy(const MoveEntry &e, bool dry_run) {
+    const std::string image = std::string(kXendomainsSave) + "/" + e.domain;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(image, ec)) return "";
+    try {
+        const auto config = read_save_image_config(image);
+        if (config.value("c_info", nlohmann::json::object()).value("uuid", "") != e.uuid) return "";
+    } catch (const std::exception &) {
+        return "";  // not an image of this copy: not ours to move
+    }
+    const std::string to = std::string(kQuarantine) + "/" + e.domain + "-" + e.uuid;
+    if (dry_run) return to;
+    ensure_private_dir(kQuarantine);
+    if (rename(image.c_str(), to.c_str()) != 0) throw Error(image + ": cannot move it to " + to);
+    return to;
+}
+
+}  // namespace
+
+Presence locate_by_uuid(const XlRunner &run, const std::string &uuid) {
+    try {
+        const ProcessResult r = run({"xl", "list", "-l"});
+        if (r.status != 0) return Presence::unknown;
+        const std::string domid = domid_of(r.out, uuid);
+        if (domid.empty()) return Presence::absent;
+        const ProcessResult one = run({"xl", "list", domid});
+        if (one.status != 0) {
+            // Gone meanwhile, or xl failed: asked again, only the first is "absent".
+            const ProcessResult again = run({"xl", "list", "-l"});
+            return again.status == 0 && domid_of(again.out, uuid).empty() ? Presence::absent : Presence::unknown;
+        }
+        const auto d = listed_domain(one.out);
+        if (!d) return Presence::unknown;
+        return d->paused() && !d->crashed() ? Presence::paused : Presence::running;
+    } catch (const std::exception &) {
+        return Presence::unknown;
+    }
+}
+
+int RecoveryResult::exit_status() const {
+    if (plan.action == RecoverAction::cannot_know && !busy) return 3;
+    return done ? 0 : 1;
+}
+
+RecoveryResult recover_entry(const MoveJournalStore &journal, const MoveJournalStore::Open &open, bool dry_run) {
+    RecoveryResult res;
+    res.journal = open.path;
+    res.entry = open.entry;
+    MoveEntry &e = res.entry;
+    std::unique_ptr<MigrationLock> lock;
+    try {
+        lock = e.role == MoveRole::sender ? std::make_unique<MigrationLock>(e.domain) : std::make_unique<MigrationLock>(e.uuid, "held");
+    } catch (const LockBusy &b) {
+        res.busy = true;
+        res.error = std::string("left alone: ") + b.what();
+        return res;
+    }
+    res.here = locate_by_uuid(local_runner(), e.uuid);
+    if (e.role == MoveRole::sender) res.there = locate_by_uuid(remote_runner(e), e.uuid);
+    res.plan = plan_recovery(e, res.here, res.there);
+    if (res.plan.action == RecoverAction::cannot_know) {
+        res.error = res.plan.why + "; nothing started. The config is in " + open.path +
+                    (e.saved_config.empty() ? "" : " and " + e.saved_config);
+        return res;
+    }
+    try {
+        if (e.role == MoveRole::receiver && res.here == Presence::absent) res.quarantined = quarantine_saved_copy(e, dry_run);
+        if (dry_run) return res;
+        switch (res.plan.action) {
+        case RecoverAction::start_here: start_here(e); break;
+        case RecoverAction::destroy_there_then_start_here:
+            destroy_by_uuid(remote_runner(e), e.uuid, e.receiver);
+            start_here(e);
+            break;
+        case RecoverAction::destroy_there: destroy_by_uuid(remote_runner(e), e.uuid, e.receiver); break;
+        case RecoverAction::destroy_here: destroy_by_uuid(local_runner(), e.uuid, "this host"); break;
+        case RecoverAction::close:
+        case RecoverAction::cannot_know: break;
+        }
+        journal.finish(e, res.plan.outcome, unix_now());
+        res.done = true;
+    } catch (const Error &err) {
+        res.error = err.what();
+    }
+    return res;
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,403 @@
+// The move journal (migration/move_journal.h): the wrapper killed at every
+// step of a restart move, with the receiver reachable or not afterwards,
+// and `cpucompat recover`'s decision applied: the domain ends on exactly
+// one host, or recovery starts nothing and says it cannot know. Then the
+// entry's file format against hostile input, the store on a real
+// directory, signals, and the receiver's replies.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../../migration/move_journal.h"
+#include "../../migration/move_journal_store.h"
+#include "../../migration/private_files.h"
+#include "../../migration/stop_signals.h"
+#include "../../migration/xl_moves.h"
+#include "fake_restart_steps.h"
+
+using namespace cpucompat;
+
+namespace {
+
+const char *kUuid = "5f0c4a52-1b7e-4c1a-9d7e-0123456789ab";
+
+MoveEntry sample_entry() {
+    MoveEntry e;
+    e.domain = "web1";
+    e.uuid = kUuid;
+    e.sender = "a";
+    e.receiver = "b";
+    e.config = "name = \"web1\"\nmemory = 128\n";
+    e.saved_config = "/var/lib/cpucompat/migrated/web1.cfg";
+    e.holder_pid = 4242;
+    advance(e, MoveStep::shutdown_requested, 1000);
+    return e;
+}
+
+Presence presence_of(FakeSteps::There t) {
+    return t == FakeSteps::There::running ? Presence::running : t == FakeSteps::There::paused ? Presence::paused : Presence::absent;
+}
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/cpucompat-journal-XXXXXX";
+        REQUIRE(mkdtemp(tmpl));
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("move journal: the wrapper killed at every step, then recover") {
+    // Kill points: as each step begins and once it took effect.
+    const std::vector<std::pair<std::string, std::string>> kills = {
+        {"shutdown", ""}, {"", "shutdown"}, {"gone", ""},   {"", "gone"},    {"create", ""}, {"", "create"},
+        {"commit", ""},   {"", "commit"},   {"confirm", ""}, {"", "confirm"},
+    };
+    // After the kill: the receiver's held process outlives the wrapper (its
+    // stdin ends, it destroys a copy never told to run) or was killed too
+    // (the paused copy stays); the receiver answers recover, or not.
+    for (const auto &[before, after] : kills)
+        for (const bool held_killed_too : {false, true})
+            for (const bool reachable : {true, false}) {
+                INFO("killed " << (before.empty() ? "after " + after : "before " + before) << (held_killed_too ? ", held process killed too" : "")
+                               << (reachable ? "" : ", receiver unreachable"));
+                FakeSteps s;
+                s.kill_before = before;
+                s.kill_after = after;
+                std::vector<MoveEntry> written;  // every version of the entry, in order
+                MoveEntry entry = sample_entry();
+                entry.history.clear();
+                RestartHooks hooks;
+                hooks.record = [&](MoveStep step) {
+                    advance(entry, step, 0);
+                    written.push_back(entry);
+                };
+                bool killed = false;
+                try {
+                    run_restart(s, false, [] { return 0.0; }, hooks);
+                } catch (const Killed &) {
+                    killed = true;
+                }
+                REQUIRE(killed);
+                // Invariant 1: the step of what was being done is on disk.
+                REQUIRE_FALSE(written.empty());
+                const MoveEntry &last = written.back();
+                if (before == "shutdown" || after == "shutdown" || before == "gone" || after == "gone")
+                    CHECK(last.step == MoveStep::shutdown_requested);
+                if (before == "create") CHECK(last.step == MoveStep::gone_here);
+                if (after == "create") CHECK(last.step == MoveStep::gone_here);  // created, not yet recorded: still gone-here
+                if (before == "commit" || after == "commit" || before == "confirm" || after == "confirm")
+                    CHECK(last.step == MoveStep::told_to_run);
+                // The held process: its stdin ended with the wrapper.
+                if (s.there == FakeSteps::There::paused && !held_killed_too) s.there = FakeSteps::There::none;
+
+                const Presence here = s.on_sender ? Presence::running : Presence::absent;
+                const Presence there = reachable ? presence_of(s.there) : Presence::unknown;
+                const RecoverPlan plan = plan_recovery(last, here, there);
+                switch (plan.action) {
+                case RecoverAction::start_here: s.on_sender = true; break;
+                case RecoverAction::destroy_there_then_start_here:
+                    s.there = FakeSteps::There::none;
+                    s.on_sender = true;
+                    break;
+                case RecoverAction::destroy_there: s.there = FakeSteps::There::none; break;
+                case RecoverAction::close:
+                case RecoverAction::cannot_know:
+                case RecoverAction::destroy_here: break;
+                }
+                CHECK(plan.action != RecoverAction::destroy_here);  // a receiver's action
+                const bool runs_there = s.there == FakeSteps::There::running;
+                CHECK_FALSE((s.on_sender && runs_there));  // never twice
+                if (plan.action == RecoverAction::cannot_know) {
+                    // Invariant 3: only when it may run there and there cannot be asked.
+                    CHECK_FALSE(reachable);
+                    CHECK(last.step == MoveStep::told_to_run);
+                } else {
+                    CHECK((s.on_sender || runs_there));  // never lost
+                    CHECK_FALSE(plan.outcome.empty());
+                }
+                // A paused copy left on an unreachable receiver never runs:
+                // the receiver's own recover destroys it (next test).
+            }
+}
+
+TEST_CASE("move journal: a failure or a stop request at each step is journalled and ends in one place") {
+    struct Row {
+        std::string fault_at;      // step that fails with an error
+        std::string stop_after;    // the stop request arrives once this step is done
+        RestartOutcome outcome;
+        bool on_sender;
+        MoveStep last_step;
+    };
+    const std::vector<Row> rows = {
+        {"", "", RestartOutcome::moved, false, MoveStep::told_to_run},
+        {"", "save", RestartOutcome::not_started, true, MoveStep::shutdown_requested},  // nothing journalled (see below)
+        {"", "gone", RestartOutcome::recovered, true, MoveStep::restarting_here},
+        {"", "create", RestartOutcome::recovered, true, MoveStep::restarting_here},
+        {"", "commit", RestartOutcome::moved, false, MoveStep::told_to_run},  // after "go": not honoured
+        {"create", "", RestartOutcome::recovered, true, MoveStep::restarting_here},
+        {"confirm", "", RestartOutcome::recovered, true, MoveStep::restarting_here},
+    };
+    for (const auto &r : rows) {
+        INFO("fault at " << r.fault_at << ", stop after " << r.stop_after);
+        FakeSteps s;
+        if (!r.fault_at.empty()) s.faults[r.fault_at] = Fault::error;
+        std::vector<MoveStep> steps;
+        RestartHooks hooks;
+        hooks.record = [&](MoveStep st) { steps.push_back(st); };
+        hooks.stop_requested = [&] { return !r.stop_after.empty() && std::find(s.calls.begin(), s.calls.end(), r.stop_after) != s.calls.end(); };
+        const RestartReport rep = run_restart(s, false, [] { return 0.0; }, hooks);
+        CHECK(outcome_name(rep.outcome) == std::string(outcome_name(r.outcome)));
+        CHECK(s.on_sender == r.on_sender);
+        CHECK_FALSE((s.on_sender && s.there == FakeSteps::There::running));
+        if (r.stop_after == "save") {
+            CHECK(steps.empty());
+            CHECK(rep.failure == "interrupted: a signal asked the move to stop");
+        } else {
+            REQUIRE_FALSE(steps.empty());
+            CHECK(move_step_name(steps.back()) == std::string(move_step_name(r.last_step)));
+        }
+    }
+}
+
+TEST_CASE("move journal: an entry that cannot be written stops the move where it is safe") {
+    // Each step's write fails in turn: the move never goes on without its record.
+    struct Row {
+        MoveStep failing;
+        RestartOutcome outcome;
+        bool on_sender;
+    };
+    for (const Row &r : std::vector<Row>{{MoveStep::shutdown_requested, RestartOutcome::not_started, true},
+                                         {MoveStep::gone_here, RestartOutcome::recovered, true},
+                                         {MoveStep::created_there, RestartOutcome::recovered, true},
+                                         {MoveStep::told_to_run, RestartOutcome::recovered, true}}) {
+        INFO("journal fails at " << move_step_name(r.failing));
+        FakeSteps s;
+        RestartHooks hooks;
+        hooks.record = [&](MoveStep st) {
+            if (st == r.failing) throw Error("/var/lib/cpucompat/moves: No space left on device");
+        };
+        const RestartReport rep = run_restart(s, false, [] { return 0.0; }, hooks);
+        CHECK(outcome_name(rep.outcome) == std::string(outcome_name(r.outcome)));
+        CHECK(s.on_sender == r.on_sender);
+        CHECK(s.there == FakeSteps::There::none);
+        CHECK_THAT(rep.failure, Catch::Contains("journal: cannot record") && Catch::Contains("No space left"));
+    }
+}
+
+TEST_CASE("restart move: a domain that went away through someone else is not started again") {
+    // xl shutdown fails (the domain was moved or stopped by another actor) and it is gone: skipped.
+    FakeSteps s;
+    s.faults["shutdown"] = Fault::error;
+    s.on_sender = false;  // it is gone here, not by this move
+    const RestartReport rep = run_restart(s, false, [] { return 0.0; });
+    CHECK(rep.outcome == RestartOutcome::skipped);
+    CHECK_FALSE(s.on_sender);
+    CHECK(std::find(s.calls.begin(), s.calls.end(), "start") == s.calls.end());
+    CHECK(std::find(s.calls.begin(), s.calls.end(), "create") == s.calls.end());
+}
+
+TEST_CASE("recover: the decision table") {
+    using P = Presence;
+    using A = RecoverAction;
+    struct Row {
+        MoveRole role;
+        MoveStep step;
+        P here, there;
+        A action;
+        const char *outcome;
+    };
+    const auto S = MoveRole::sender, R = MoveRole::receiver;
+    const std::vector<Row> rows = {
+        {S, MoveStep::shutdown_requested, P::running, P::absent, A::close, "still-running"},
+        {S, MoveStep::shutdown_requested, P::absent, P::absent, A::start_here, "recovered"},
+        {S, MoveStep::shutdown_requested, P::absent, P::unknown, A::start_here, "recovered"},
+        {S, MoveStep::gone_here, P::absent, P::paused, A::destroy_there_then_start_here, "recovered"},
+        {S, MoveStep::gone_here, P::absent, P::unknown, A::start_here, "recovered"},
+        {S, MoveStep::created_there, P::absent, P::unknown, A::start_here, "recovered"},
+        {S, MoveStep::told_to_run, P::absent, P::running, A::close, "moved"},
+        {S, MoveStep::told_to_run, P::absent, P::paused, A::destroy_there_then_start_here, "recovered"},
+        {S, MoveStep::told_to_run, P::absent, P::absent, A::start_here, "recovered"},
+        {S, MoveStep::told_to_run, P::absent, P::unknown, A::cannot_know, ""},
+        {S, MoveStep::told_to_run, P::running, P::unknown, A::cannot_know, ""},
+        {S, MoveStep::told_to_run, P::running, P::running, A::cannot_know, ""},
+        {S, MoveStep::told_to_run, P::running, P::paused, A::destroy_there, "recovered"},
+        {S, MoveStep::restarting_here, P::absent, P::unknown, A::start_here, "recovered"},
+        {S, MoveStep::restarting_here, P::running, P::absent, A::close, "recovered"},
+        {S, MoveStep::gone_here, P::unknown, P::absent, A::cannot_know, ""},
+        {R, MoveStep::held, P::paused, P::unknown, A::destroy_here, "destroyed"},
+        {R, MoveStep::held, P::running, P::unknown, A::close, "running-here"},
+        {R, MoveStep::held, P::absent, P::unknown, A::close, "gone"},
+        {R, MoveStep::held, P::unknown, P::unknown, A::cannot_know, ""},
+    };
+    for (const auto &r : rows) {
+        MoveEntry e = sample_entry();
+        e.role = r.role;
+        e.step = r.step;
+        INFO(move_role_name(r.role) << " " << move_step_name(r.step) << " here " << presence_name(r.here) << " there " << presence_name(r.there));
+        const RecoverPlan p = plan_recovery(e, r.here, r.there);
+        CHECK(recover_action_name(p.action) == std::string(recover_action_name(r.action)));
+        CHECK(p.outcome == r.outcome);
+        CHECK_FALSE(p.why.empty());
+    }
+}
+
+TEST_CASE("move journal entries: written, read back, and hostile files refused") {
+    MoveEntry e = sample_entry();
+    advance(e, MoveStep::gone_here, 1001);
+    const std::string text = move_entry_json(e).dump(2);
+    const MoveEntry back = move_entry_from_json(text, "j.json");
+    CHECK(move_entry_json(back) == move_entry_json(e));
+    CHECK(back.history.size() == 2);
+
+    const auto with = [&](const std::string &key, const nlohmann::ordered_json &v) {
+        nlohmann::ordered_json j = move_entry_json(e);
+        j[key] = v;
+        return j.dump();
+    };
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"", "invalid JSON"},
+        {text.substr(0, text.size() / 2), "invalid JSON"},  // a torn write (never, with rename; but a copy by hand)
+        {"[]", "not a move journal entry"},
+        {with("format", "cpucompat-move/9"), "not a move journal entry of format cpucompat-move/1"},
+        {with("extra", 1), "unknown key \"extra\""},
+        {with("uuid", "../../etc/passwd"), "\"uuid\" is not a uuid"},
+        {with("role", "observer"), "unknown role"},
+        {with("step", "held"), "step \"held\" is not a sender's step"},
+        {with("step", "teleported"), "unknown step"},
+        {with("holder_pid", -1), "\"holder_pid\" missing or not a process id"},
+        {with("holder_pid", 1e300), "\"holder_pid\" missing or not a process id"},
+        {with("domain", ""), "\"domain\" is empty"},
+        {with("config", 5), "\"config\" missing or not a string"},
+        {with("history", nlohmann::ordered_json::array({{{"step", "x"}}})), "\"history\" holds an item"},
+        {"{\"format\":\"cpucompat-move/1\",\"format\":\"cpucompat-move/1\"}", "duplicate key"},
+        {std::string("{\"format\":\"cpucompat-move/1\",\"domain\":\"\xff\xfe\"}"), "invalid JSON"},
+    };
+    for (const auto &[input, want] : bad) {
+        INFO(input.substr(0, 200));
+        CHECK_THROWS_WITH(move_entry_from_json(input, "moves/x.json"), Catch::StartsWith("moves/x.json:") && Catch::Contains(want));
+    }
+}
+
+TEST_CASE("move journal store: durable files, finished moves kept apart, what it refuses") {
+    TempDir t;
+    const std::string dir = t.path + "/moves";
+    const MoveJournalStore store(dir);
+    CHECK(store.open_moves().entries.empty());  // no directory yet: nothing open
+
+    MoveEntry e = sample_entry();
+    store.write(e);
+    struct stat st {};
+    REQUIRE(stat(store.path_of(e).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(stat(dir.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0077) == 0);
+    MoveEntry held = sample_entry();
+    held.role = MoveRole::receiver;
+    held.step = MoveStep::held;
+    store.write(held);
+    CHECK(store.path_of(held) == dir + "/" + kUuid + ".held.json");
+
+    auto l = store.open_moves();
+    REQUIRE(l.entries.size() == 2);
+    CHECK(l.unreadable.empty());
+
+    // A file that is not an entry, one under another's name, a symlink: listed as unreadable, never ignored.
+    { std::ofstream(dir + "/00000000-0000-0000-0000-000000000000.json") << "{"; }
+    MoveEntry other = sample_entry();
+    other.uuid = "11111111-2222-3333-4444-555555555555";
+    { std::ofstream(dir + "/22222222-2222-3333-4444-555555555555.json") << move_entry_json(other).dump(); }
+    REQUIRE(symlink("/etc/passwd", (dir + "/33333333-2222-3333-4444-555555555555.json").c_str()) == 0);
+    l = store.open_moves();
+    CHECK(l.entries.size() == 2);
+    REQUIRE(l.unreadable.size() == 3);
+    CHECK_THAT(l.unreadable[0], Catch::Contains("invalid JSON"));
+    CHECK_THAT(l.unreadable[1], Catch::Contains("holds the entry of 11111111-2222-3333-4444-555555555555"));
+    CHECK_THAT(l.unreadable[2], Catch::Contains("is a symlink; refusing to follow it"));
+    for (const char *f : {"/00000000-0000-0000-0000-000000000000.json", "/22222222-2222-3333-4444-555555555555.json",
+                          "/33333333-2222-3333-4444-555555555555.json"})
+        std::filesystem::remove(dir + f);
+
+    // Finishing keeps the entry in done/ and leaves only the open ones.
+    store.finish(e, "moved", 2000);
+    CHECK(e.finished());
+    CHECK_FALSE(std::filesystem::exists(store.path_of(e)));
+    CHECK(std::filesystem::exists(dir + "/done/" + std::string(kUuid) + "-2000.json"));
+    l = store.open_moves();
+    REQUIRE(l.entries.size() == 1);
+    CHECK(l.entries[0].entry.role == MoveRole::receiver);
+
+    // A group-writable journal directory is refused, naming it.
+    REQUIRE(chmod(dir.c_str(), 0770) == 0);
+    CHECK_THROWS_WITH(store.write(held), Catch::Contains(dir + ": is writable by group or others"));
+    REQUIRE(chmod(dir.c_str(), 0700) == 0);
+    // A journal directory that is a symlink is refused.
+    const std::string link = t.path + "/moves-link";
+    REQUIRE(symlink(dir.c_str(), link.c_str()) == 0);
+    CHECK_THROWS_WITH(MoveJournalStore(link).write(held), Catch::Contains(link + ": is a symlink"));
+    // A planted symlink where a lock or log file goes is not followed.
+    { std::ofstream(t.path + "/victim") << "precious"; }
+    REQUIRE(symlink((t.path + "/victim").c_str(), (t.path + "/planted.lock").c_str()) == 0);
+    CHECK_THROWS_WITH(open_private(t.path + "/planted.lock", O_RDWR | O_CREAT), Catch::Contains("is a symlink; refusing to follow it"));
+    std::ifstream victim(t.path + "/victim");
+    std::string kept;
+    victim >> kept;
+    CHECK(kept == "precious");
+}
+
+TEST_CASE("stop signals: the first asks to stop, the process goes on") {
+    {
+        const StopSignals signals;
+        CHECK_FALSE(StopSignals::requested());
+        StopSignals::doing("shutdown of web1");
+        REQUIRE(raise(SIGTERM) == 0);
+        CHECK(StopSignals::requested());
+        CHECK(StopSignals::which() == SIGTERM);
+        REQUIRE(raise(SIGINT) == 0);  // a second: answered, changes nothing
+        CHECK(StopSignals::which() == SIGTERM);
+    }
+    // Restored afterwards: a blocked SIGHUP stays pending, not handled by us.
+    struct sigaction now {};
+    sigaction(SIGHUP, nullptr, &now);
+    CHECK(now.sa_handler == SIG_DFL);
+}
+
+TEST_CASE("receiver replies: numbers and listings that are not what xl prints are refused") {
+    CHECK(xl_info_free_memory_kb("host : b\nfree_memory            : 1500\nxen_major : 4\n", "b: xl info") == 1500u * 1024);
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"free_memory : -1\n", "not a number of MiB: \"-1\""},
+        {"free_memory : 1e9\n", "not a number of MiB"},
+        {"free_memory : 99999999999999999999\n", "not a number of MiB"},
+        {"free_memory : \n", "not a number of MiB"},
+        {"free_memory : 12abc\n", "not a number of MiB"},
+        {"free_memory : 1\nfree_memory : 2\n", "given twice"},
+        {"total_memory : 1\n", "no free_memory line"},
+        {"", "no free_memory line"},
+    };
+    for (const auto &[in, want] : bad) {
+        INFO(in);
+        CHECK_THROWS_WITH(xl_info_free_memory_kb(in, "b: xl info"), Catch::StartsWith("b: xl info: ") && Catch::Contains(want));
+    }
+    const auto d = listed_domain("Name ID Mem VCPUs State Time(s)\nweb1 3 128 1 -b---- 12.5\n");
+    REQUIRE(d);
+    CHECK_FALSE(d->paused());
+    CHECK(d->cpu_seconds == 12.5);
+    CHECK(listed_domain("Name ID Mem VCPUs State Time(s)\nweb1 3 128 1 --p--- 0.0\n")->paused());
+    for (const std::string in : {"", "garbage\n", "Name ID\nweb1 3 128 1 -b---- nan\n", "Name ID\nweb1 3 128 1 -b---- -4\n",
+                                 "Name ID\nweb1 3 128 1 \xff\xfe 1.0\n", "ssh: connect to host b port 22: No route\n"}) {
+        INFO(in);
+        CHECK_FALSE(listed_domain(in));
+    }
+}
