@@ -210,7 +210,8 @@ install: all
 	install -m 0644 $(BUILD)/lib/cpucompat/$(PLUGIN) $(DESTDIR)$(LIBDIR)/$(PLUGIN)
 	sed 's|@LIBDIR@|$(LIBDIR)|g' libxl-plugin/xl.in > $(DESTDIR)$(LIBDIR)/xl && chmod 0755 $(DESTDIR)$(LIBDIR)/xl
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' xenstore/cpucompat-publish.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' migration/cpucompat-recover.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-recover.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-recover.service
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
 	install -m 0644 toolstack/data/guests.yaml $(DESTDIR)$(DATADIR)/guests.yaml
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/

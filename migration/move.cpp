@@ -31,6 +31,7 @@ nlohmann::ordered_json move_result_json(const MoveResult &m) {
     if (!m.failure.empty()) j["failure"] = m.failure;
     if (!m.saved_config.empty()) j["saved_config"] = m.saved_config;
     if (!m.journal.empty()) j["journal"] = m.journal;
+    if (!m.autostart_disabled.empty()) j["autostart_disabled"] = m.autostart_disabled;
     return j;
 }
 
@@ -62,6 +63,7 @@ MoveResult carry_out_move(const MoveRequest &req, const DomainFacts &d, const Re
         if (progress.on_phase) progress.on_phase(p);
         if (rc == 0) {
             m.outcome = RestartOutcome::moved;
+            m.autostart_disabled = disable_autostart(d.name, req.host);
             return m;
         }
         // xl resumes the domain here when the receiver has not taken it over.
@@ -96,6 +98,7 @@ MoveResult carry_out_move(const MoveRequest &req, const DomainFacts &d, const Re
     m.phases = rep.phases;
     m.failure = rep.failure;
     if (m.exit_status() == 3) m.saved_config = steps.saved_config();
+    if (m.outcome == RestartOutcome::moved) m.autostart_disabled = disable_autostart(d.name, req.host);
     if (!journalled) return m;
     try {
         if (m.exit_status() == 3) {

@@ -172,6 +172,7 @@ RecoveryResult recover_entry(const MoveJournalStore &journal, const MoveJournalS
         case RecoverAction::close:
         case RecoverAction::cannot_know: break;
         }
+        if (res.plan.outcome == "moved") res.autostart_disabled = disable_autostart(e.domain, e.receiver);
         journal.finish(e, res.plan.outcome, unix_now());
         res.done = true;
     } catch (const Error &err) {

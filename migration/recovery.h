@@ -27,6 +27,7 @@ struct RecoveryResult {
     bool done = false;     // the action was taken (or nothing was needed) and the entry closed
     std::string error;     // why the action or the closing failed
     std::string quarantined;  // a save image of a held copy moved out of xendomains' way
+    std::vector<std::string> autostart_disabled;  // closed as moved: /etc/xen/auto entries renamed
     // 0 closed, 1 busy or the action failed, 3 nothing can be known: start nothing.
     int exit_status() const;
 };

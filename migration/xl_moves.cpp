@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +13,7 @@
 #include <thread>
 
 #include "../toolstack/adapters/xen_host.h"
+#include "../toolstack/adapters/xl_config.h"
 #include "../toolstack/core/error.h"
 #include "../toolstack/import/fingerprint.h"
 #include "../toolstack/import/save_image.h"
@@ -151,6 +156,28 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
         d.config_text = ss.str();
     }
     return d;
+}
+
+std::vector<std::string> disable_autostart(const std::string &domain, const std::string &receiver, const std::string &auto_dir) {
+    std::vector<std::string> done;
+    std::error_code ec;
+    for (const auto &f : std::filesystem::directory_iterator(auto_dir, ec)) {
+        const std::string name = f.path().filename().string();
+        if (name.empty() || name[0] == '.') continue;
+        std::string names;
+        try {
+            names = xl_config_domain_name(f.path().string(), {});
+        } catch (const Error &) {
+            continue;  // not a config xl can read: xendomains cannot start it either
+        }
+        if (names != domain) continue;
+        std::string host;
+        for (char c : receiver) host += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+        const std::string to = auto_dir + "/." + name + ".moved-to-" + host;
+        if (std::rename(f.path().c_str(), to.c_str()) == 0) done.push_back(to);
+        else done.push_back("cannot rename " + f.path().string() + ": " + std::strerror(errno));
+    }
+    return done;
 }
 
 std::vector<std::string> list_guest_domains() {

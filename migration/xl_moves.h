@@ -56,6 +56,14 @@ std::optional<ListedDomain> listed_domain(const std::string &xl_list_out);
 // when it is missing, given twice, or not a plain number of MiB.
 uint64_t xl_info_free_memory_kb(const std::string &xl_info_out, const std::string &where);
 
+// A domain that now runs on `receiver` must not be started here again by
+// xendomains at the next boot: each entry of /etc/xen/auto (xendomains'
+// XENDOMAINS_AUTO) whose config names the domain is renamed to
+// ".FILE.moved-to-RECEIVER" (xendomains skips dotfiles). Returns the new
+// names; what cannot be renamed is returned as "cannot rename PATH: why".
+std::vector<std::string> disable_autostart(const std::string &domain, const std::string &receiver,
+                                           const std::string &auto_dir = "/etc/xen/auto");
+
 // The names of the domains running here, Domain-0 left out.
 std::vector<std::string> list_guest_domains();
 

@@ -19,7 +19,6 @@
 #include "../../toolstack/import/domain_record.h"
 #include "helpers.h"
 
-extern char **environ;
 
 namespace {
 
@@ -37,27 +36,9 @@ std::string slurp(const std::string &path) {
 
 // Runs the CLI with argv (no shell), stdout and stderr captured.
 Run cli(std::vector<std::string> args) {
-    const std::string bin = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
-    char out_tmpl[] = "/tmp/cpucompat-test-outXXXXXX", err_tmpl[] = "/tmp/cpucompat-test-errXXXXXX";
-    const int out_fd = mkstemp(out_tmpl), err_fd = mkstemp(err_tmpl);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-    args.insert(args.begin(), bin);
-    std::vector<char *> argv;
-    for (auto &a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid;
-    int status = -1;
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) == 0) waitpid(pid, &status, 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out_fd);
-    close(err_fd);
-    Run r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_tmpl), slurp(err_tmpl)};
-    unlink(out_tmpl);
-    unlink(err_tmpl);
-    return r;
+    args.insert(args.begin(), testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat"));
+    const cpucompat::ProcessResult p = cpucompat::run_captured(args);  // the product's spawn (migration/process.h)
+    return Run{p.status, p.out, p.err};
 }
 
 std::string fx(const char *name) { return testing::fixture(name); }

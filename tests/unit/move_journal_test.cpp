@@ -401,3 +401,22 @@ TEST_CASE("receiver replies: numbers and listings that are not what xl prints ar
         CHECK_FALSE(listed_domain(in));
     }
 }
+
+TEST_CASE("a domain moved away is not started here again by xendomains") {
+    TempDir t;
+    const std::string autodir = t.path + "/auto";
+    std::filesystem::create_directories(autodir);
+    { std::ofstream(t.path + "/web1.cfg") << "name = \"web1\"\nmemory = 128\n"; }
+    { std::ofstream(autodir + "/db.cfg") << "name = \"db\"\n"; }
+    { std::ofstream(autodir + "/broken.cfg") << "name = \n"; }
+    REQUIRE(symlink((t.path + "/web1.cfg").c_str(), (autodir + "/web1.cfg").c_str()) == 0);
+    const auto done = disable_autostart("web1", "host b;rm", autodir);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0] == autodir + "/.web1.cfg.moved-to-host_b_rm");
+    CHECK(std::filesystem::is_symlink(done[0]));  // the link itself, renamed; the config untouched
+    CHECK(std::filesystem::exists(t.path + "/web1.cfg"));
+    CHECK(std::filesystem::exists(autodir + "/db.cfg"));
+    CHECK(std::filesystem::exists(autodir + "/broken.cfg"));
+    CHECK(disable_autostart("web1", "b", autodir).empty());  // done once
+    CHECK(disable_autostart("web1", "b", t.path + "/no-such-dir").empty());
+}

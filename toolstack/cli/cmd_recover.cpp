@@ -33,6 +33,7 @@ nlohmann::ordered_json recovery_json(const RecoveryResult &r) {
                              {"done", r.done},
                              {"error", r.error}};
     if (!r.quarantined.empty()) j["quarantined"] = r.quarantined;
+    if (!r.autostart_disabled.empty()) j["autostart_disabled"] = r.autostart_disabled;
     return j;
 }
 
@@ -48,6 +49,7 @@ void print_recovery(const RecoveryResult &r, bool dry_run) {
     if (e.role == MoveRole::sender) std::cout << ", on " << terminal_safe(e.receiver) << " " << presence_name(r.there);
     std::cout << " -> " << recover_action_name(r.plan.action) << " (" << terminal_safe(r.plan.why) << ")";
     if (!r.quarantined.empty()) std::cout << "; xendomains' save image " << (dry_run ? "would be " : "") << "moved to " << r.quarantined;
+    for (const auto &a : r.autostart_disabled) std::cout << "; autostart here disabled: " << terminal_safe(a);
     if (r.done) std::cout << "; closed: " << r.plan.outcome;
     else if (!dry_run || !r.error.empty()) std::cout << "; NOT DONE: " << terminal_safe(r.error);
     std::cout << "\n";

@@ -33,6 +33,7 @@ std::string plan_text(const MoveRequest &req, const std::string &domain, MoveKin
 void print_outcome(const std::string &domain, const MoveResult &m) {
     std::cerr << "cpucompat: " << domain << ": " << outcome_name(m.outcome);
     if (!m.saved_config.empty()) std::cerr << " -- NOT RUNNING HERE; its config is kept at " << m.saved_config;
+    for (const auto &a : m.autostart_disabled) std::cerr << "; xendomains will not start it here again: " << a;
     if (!m.journal.empty()) std::cerr << "; the move is unfinished (" << m.journal << "): run `cpucompat recover " << domain << "`";
     std::cerr << std::endl;
 }

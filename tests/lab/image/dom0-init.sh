@@ -56,6 +56,7 @@ say "addresses: $(ip -o -4 addr show | awk '{printf "%s=%s ", $2, $4}')"
 
 dropbear -r /etc/dropbear/dropbear_ed25519_host_key -p 22 -s -E 2>/var/log/dropbear.log || say "dropbear failed"
 /usr/sbin/sshd -E /var/log/sshd.log || say "sshd failed: $(tail -n 3 /var/log/sshd.log)"
+cpucompat recover --all >/var/log/cpucompat-recover.log 2>&1 || say "cpucompat recover failed: $(tail -n 3 /var/log/cpucompat-recover.log)"  # what cpucompat-recover.service does
 if xl info >/dev/null 2>&1; then say "xl info ok"; else say "xl info failed"; fi
 echo "LAB-READY $name"
 # Stay up: the lab stops this host by killing QEMU (or `lab exec NAME poweroff -f`).

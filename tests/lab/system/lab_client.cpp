@@ -11,7 +11,8 @@
 
 #include <boost/test/unit_test.hpp>
 
-extern char **environ;
+#include "../../../migration/process.h"
+
 
 namespace lab {
 
@@ -20,14 +21,6 @@ namespace {
 std::string repo() {
     const char *r = std::getenv("LAB_REPO");
     return r && *r ? r : ".";
-}
-
-std::string slurp_fd(int fd) {
-    std::string s;
-    char buf[65536];
-    lseek(fd, 0, SEEK_SET);
-    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<size_t>(n));
-    return s;
 }
 
 // Shell-quotes one word for the remote shell.
@@ -40,30 +33,9 @@ std::string quote(const std::string &s) {
 }  // namespace
 
 Result run(const std::vector<std::string> &argv) {
-    char out_t[] = "/tmp/lab-outXXXXXX", err_t[] = "/tmp/lab-errXXXXXX";
-    const int out = mkstemp(out_t), err = mkstemp(err_t);
-    unlink(out_t);
-    unlink(err_t);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out, 1);
-    posix_spawn_file_actions_adddup2(&fa, err, 2);
-    std::vector<std::string> args = argv;
-    std::vector<char *> cargv;
-    for (auto &a : args) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    pid_t pid;
-    int status = -1;
-    Result r;
-    if (posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), environ) == 0 && waitpid(pid, &status, 0) == pid)
-        r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    posix_spawn_file_actions_destroy(&fa);
-    r.out = slurp_fd(out);
-    r.err = slurp_fd(err);
-    close(out);
-    close(err);
-    return r;
+    // The product's own spawn (migration/process.h): one loop for both.
+    const cpucompat::ProcessResult p = cpucompat::run_captured(argv);
+    return Result{p.status, p.out, p.err};
 }
 
 Result exec(const std::string &host, const std::string &cmd) {

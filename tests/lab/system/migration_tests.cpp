@@ -282,3 +282,97 @@ BOOST_AUTO_TEST_CASE(evacuate_moves_every_domain_where_it_can_go, *utf::timeout(
     BOOST_TEST(wait_console("b", "evp", "GUEST-VENDOR", 180) == "GUEST-VENDOR GenuineIntel");
     BOOST_TEST(must("a", "grep -c '\"evacuation\":true' /var/log/cpucompat/migrations.log") == "2\n");
 }
+
+namespace {
+
+// Runs `cpucompat migrate ARGS` in the background in `host`'s dom0 and, once
+// its progress shows the line `line`, sends it `signal`. Returns what it
+// printed, its exit status last ("exit=137": killed by SIGKILL).
+std::string migrate_until(const std::string &host, const std::string &args, const std::string &line, const std::string &signal) {
+    return must(host, "rm -f /tmp/mv.log; (cpucompat migrate " + args + " 2>/tmp/mv.log; echo \"exit=$?\" >> /tmp/mv.log) & "
+                      "sleep 0.5; pid=$(pgrep -o -x cpucompat); i=0; "
+                      "while ! grep -q '" + line + "' /tmp/mv.log && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done; "
+                      "kill -" + signal + " $pid; wait; cat /tmp/mv.log");
+}
+
+std::string uuid_on(const std::string &host, const std::string &dom) {
+    const auto j = nlohmann::json::parse(must(host, "xl list -l " + dom));
+    return j.at(0).at("config").at("c_info").at("uuid").get<std::string>();
+}
+
+// Waits until `host` runs no domain `dom` (a held copy destroying itself).
+bool gone_from(const std::string &host, const std::string &dom) {
+    return must(host, "i=0; while xl domid " + dom + " >/dev/null 2>&1 && [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done; "
+                      "xl domid " + dom + " >/dev/null 2>&1 && echo there || echo gone") == "gone\n";
+}
+
+}  // namespace
+
+// The wrapper dies mid-move (issue 10's fault matrix, the cells that need no
+// reboot): the move journal has what it did, a new migrate of the domain is
+// refused with a pointer to recover, and `cpucompat recover` ends it on
+// exactly one host, with the uuid it had. A signal it can catch rolls the
+// move back by itself.
+BOOST_AUTO_TEST_CASE(killed_mid_move_is_recovered_on_one_host, *utf::timeout(1800)) {
+    // 1. SIGKILL right after confirm-gone: down here, nothing running there.
+    {
+        const GuestGuard on_a{"a", "k1"}, on_b{"b", "k1"};
+        create_movable("a", "k1");
+        const std::string uuid = uuid_on("a", "k1");
+        const std::string log = migrate_until("a", "--shutdown-timeout 120 k1 b", "ok   confirm-gone", "KILL");
+        BOOST_TEST(log.find("exit=137") != std::string::npos, "the wrapper was to be killed:\n" << log);
+        BOOST_TEST(exec("a", "xl domid k1").status != 0);
+        const auto entry = nlohmann::json::parse(must("a", "cat /var/lib/cpucompat/moves/" + uuid + ".json"));
+        BOOST_TEST(entry["step"] == "gone-here");
+        BOOST_TEST(must("a", "stat -c %a /var/lib/cpucompat/moves/" + uuid + ".json") == "600\n");
+        const Result again = exec("a", "cpucompat migrate k1 b");
+        BOOST_TEST(again.status == 2);
+        BOOST_TEST(again.err.find("k1 has an unfinished move to b (step gone-here") != std::string::npos, again.err);
+        BOOST_TEST(again.err.find("run `cpucompat recover k1` first") != std::string::npos, again.err);
+        const Result rec = exec("a", "cpucompat --json recover k1");
+        BOOST_TEST(rec.status == 0, rec.err << rec.out);
+        const auto r = nlohmann::json::parse(rec.out)["moves"].at(0);
+        BOOST_TEST(r["here"] == "absent");
+        BOOST_TEST((r["action"] == "start-here" || r["action"] == "destroy-there-then-start-here"), r.dump());
+        BOOST_TEST(r["outcome"] == "recovered");
+        BOOST_TEST(uuid_on("a", "k1") == uuid);  // the same domain, not a new one
+        BOOST_TEST(!wait_console("a", "k1", "GUEST-HELLO", 120).empty());
+        BOOST_TEST(gone_from("b", "k1"));
+        BOOST_TEST(must("a", "ls /var/lib/cpucompat/moves/ | grep -c json || true") == "0\n");
+        BOOST_TEST(must("a", "ls /var/lib/cpucompat/moves/done/ | grep -c " + uuid) != "0\n");
+        BOOST_TEST(must("a", "cpucompat recover --all") == "no unfinished moves in /var/lib/cpucompat/moves\n");
+    }
+    // 2. SIGKILL right after "go": it runs there; recover closes the move
+    //    and keeps xendomains from starting it here again at boot.
+    {
+        const GuestGuard on_a{"a", "k2"}, on_b{"b", "k2"};
+        create_movable("a", "k2");
+        must("a", "mkdir -p /etc/xen/auto && ln -sf /etc/xen/k2.cfg /etc/xen/auto/k2.cfg");
+        const std::string log = migrate_until("a", "--shutdown-timeout 120 k2 b", "ok   commit-on-receiver", "KILL");
+        BOOST_TEST(log.find("exit=137") != std::string::npos, log);
+        const Result rec = exec("a", "cpucompat --json recover --all");
+        BOOST_TEST(rec.status == 0, rec.err << rec.out);
+        const auto r = nlohmann::json::parse(rec.out)["moves"].at(0);
+        BOOST_TEST(r["there"] == "running");
+        BOOST_TEST(r["outcome"] == "moved");
+        BOOST_TEST(r["autostart_disabled"].at(0) == "/etc/xen/auto/.k2.cfg.moved-to-b");
+        BOOST_TEST(exec("a", "xl domid k2").status != 0);
+        BOOST_TEST(!wait_console("b", "k2", "GUEST-TICK", 120).empty());
+        BOOST_TEST(must("a", "ls -A /etc/xen/auto") == ".k2.cfg.moved-to-b\n");
+        must("a", "rm -rf /etc/xen/auto");
+    }
+    // 3. SIGTERM after confirm-gone: caught; rolled back before "go".
+    {
+        const GuestGuard on_a{"a", "k3"}, on_b{"b", "k3"};
+        create_movable("a", "k3");
+        const std::string log = migrate_until("a", "--shutdown-timeout 120 k3 b", "ok   confirm-gone", "TERM");
+        BOOST_TEST(log.find("signal received: stopping the move where it can be stopped safely") != std::string::npos, log);
+        BOOST_TEST(log.find("exit=1") != std::string::npos, log);
+        BOOST_TEST(log.find(": recovered") != std::string::npos, log);
+        must("a", "xl domid k3");
+        BOOST_TEST(!wait_console("a", "k3", "GUEST-HELLO", 120).empty());
+        BOOST_TEST(gone_from("b", "k3"));
+        BOOST_TEST(must("a", "tail -n 1 /var/log/cpucompat/migrations.log").find("\"failure\":\"interrupted: a signal asked the move to stop\"") !=
+                   std::string::npos);
+    }
+}
