@@ -10,7 +10,10 @@
 //  - a template re-exported reads back the same and has no problem;
 //  - a domain record re-exported reads back the same;
 //  - a guest table that loads has plain names, https sources and a
-//    minimum for every guest.
+//    minimum for every guest;
+//  - a move journal entry that loads reads back the same, and recovery's
+//    table never starts the domain here while it runs here, nor acts for
+//    a receiver's entry on another host.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +32,7 @@
 #include "../../toolstack/import/instlat.h"
 #include "../../toolstack/import/template_yaml.h"
 #include "../../toolstack/import/xen_cpuid_policy.h"
+#include "../../migration/move_journal.h"
 
 using namespace cpucompat;
 
@@ -96,9 +100,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)config_guest_type(config);
         (void)config_record(config, in.name);
         return 0;
+#elif defined(FUZZ_TARGET_move_entry)
+        // Read as the journal store reads a file: the raw bytes.
+        const MoveEntry e = move_entry_from_json(in.text, in.name);
+        const std::string again = move_entry_json(e).dump();
+        try {
+            expect(move_entry_json(move_entry_from_json(again, "rt")) == move_entry_json(e), "move entry round trip", again);
+        } catch (const Error &err) {
+            broken("a re-exported move entry reads back", std::string(err.what()) + "\n" + again);
+        }
+        for (const Presence here : {Presence::absent, Presence::paused, Presence::running, Presence::unknown})
+            for (const Presence there : {Presence::absent, Presence::paused, Presence::running, Presence::unknown}) {
+                const RecoverPlan p = plan_recovery(e, here, there);
+                const bool starts = p.action == RecoverAction::start_here || p.action == RecoverAction::destroy_there_then_start_here;
+                expect(!(starts && here != Presence::absent), "recovery never starts a second copy here", again);
+                expect(!(starts && there == Presence::running), "recovery never starts it here while it runs there", again);
+                expect(e.role == MoveRole::sender || (p.action != RecoverAction::destroy_there && !starts),
+                       "a receiver's entry acts on this host only", again);
+            }
+        return 0;
 #endif
         check_input_text(in);
-#if defined(FUZZ_TARGET_save_image)
+#if defined(FUZZ_TARGET_save_image) || defined(FUZZ_TARGET_move_entry)
 #elif defined(FUZZ_TARGET_xen_cpuid)
         for (const auto &p : parse_xen_cpuid_policies(in))
             if (!p.empty) check_policy(p.policy);
