@@ -69,8 +69,14 @@ BOOST_AUTO_TEST_CASE(every_host_runs_the_installed_package, *utf::timeout(300)) 
                    "xen-cpucompat\n");
         const std::string verify = must(host, "dpkg --verify xen-cpucompat; true");
         BOOST_TEST(std::regex_replace(verify, std::regex(R"(.* c /etc/xen/cpucompat\.yaml\n)"), "") == "");  // an edited conffile is allowed
-        // The postinst enabled the publish unit (deb-systemd-helper).
+        // The postinst enabled the publish and recover units (deb-systemd-helper).
         BOOST_TEST(must(host, "readlink " + kUnitLink) == "/lib/systemd/system/cpucompat-publish.service\n");
+        BOOST_TEST(must(host, "readlink /etc/systemd/system/multi-user.target.wants/cpucompat-recover.service") ==
+                   "/lib/systemd/system/cpucompat-recover.service\n");
+        BOOST_TEST(must(host, "grep -x 'Before=xendomains.service' /lib/systemd/system/cpucompat-recover.service") ==
+                   "Before=xendomains.service\n");
+        // The lab's init ran what the unit runs, at boot, and found nothing to do.
+        BOOST_TEST(must(host, "cat /var/log/cpucompat-recover.log") == "no unfinished moves in /var/lib/cpucompat/moves\n");
         BOOST_TEST(must(host, "cpucompat --version").rfind("cpucompat " + version + "\nbuilt against Xen 4.17", 0) == 0);
     }
 }
