@@ -32,6 +32,7 @@ nlohmann::ordered_json move_result_json(const MoveResult &m) {
     if (!m.saved_config.empty()) j["saved_config"] = m.saved_config;
     if (!m.journal.empty()) j["journal"] = m.journal;
     if (!m.autostart_disabled.empty()) j["autostart_disabled"] = m.autostart_disabled;
+    if (!m.warnings.empty()) j["warnings"] = m.warnings;
     return j;
 }
 
@@ -72,6 +73,8 @@ MoveResult carry_out_move(const MoveRequest &req, const DomainFacts &d, const Re
         m.failure = "xl-migrate: exited with " + std::to_string(rc);
         return m;
     }
+    if (req.storage_check == StorageCheck::none && !d.disks.empty())
+        m.warnings.push_back("storage not checked (--storage-check=none): the receiver's disks are taken to be this host's");
     XlRestartSteps steps(req, d, r);
     MoveEntry entry;
     entry.role = MoveRole::sender;

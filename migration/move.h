@@ -25,6 +25,7 @@ struct MoveResult {
     std::string saved_config;  // the config kept here, when the domain runs nowhere known
     std::string journal;       // the open journal entry, when `cpucompat recover` must finish the move
     std::vector<std::string> autostart_disabled;  // /etc/xen/auto entries renamed (xl_moves.h)
+    std::vector<std::string> warnings;            // e.g. a restart without the storage check
     // 0 moved; 1 not moved, the domain runs here (or went away through
     // someone else); 3 running nowhere known (down, unknown).
     int exit_status() const;

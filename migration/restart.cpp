@@ -116,6 +116,7 @@ RestartReport run_restart(RestartSteps &s, bool force_shutdown, const std::funct
 
     // The domain is down here from now on.
     if (!run.journal(MoveStep::gone_here) || run.stop_requested()) return restart_here();
+    if (!run.phase("storage-check", [&] { s.check_storage(); })) return restart_here();
     if (!run.phase("create-on-receiver", [&] { s.create_paused_on_receiver(); }))
         return restart_here();  // never committed: no copy there can run
     if (!run.journal(MoveStep::created_there) || run.stop_requested() || !run.journal(MoveStep::told_to_run))

@@ -49,6 +49,9 @@ public:
     virtual void save_config() = 0;           // the domain's config, kept for both starts
     virtual bool shutdown(bool force) = 0;    // false: still running after the timeout (not forced)
     virtual void confirm_gone() = 0;          // no such domain on the sender any more
+    // Its disks are the same on both hosts (storage_check.h), checked once
+    // it is down here and before it is created there.
+    virtual void check_storage() = 0;
     // Creates the domain paused on the receiver, on a lease. When it throws,
     // no copy there can ever run.
     virtual void create_paused_on_receiver() = 0;

@@ -142,7 +142,10 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
     for (const char *k : {"kernel", "ramdisk"})
         if (b.contains(k) && b[k].is_string() && !b[k].get<std::string>().empty()) d.paths.push_back(b[k]);
     for (const auto &disk : config.value("disks", nlohmann::json::array()))
-        if (disk.contains("pdev_path") && disk["pdev_path"].is_string()) d.paths.push_back(disk["pdev_path"]);
+        if (disk.contains("pdev_path") && disk["pdev_path"].is_string() && !disk["pdev_path"].get<std::string>().empty()) {
+            d.paths.push_back(disk["pdev_path"]);
+            d.disks.push_back(disk["pdev_path"]);
+        }
     d.policy = d.record ? d.record->policy : read_domain_policy(d.domid);
     const XenCapabilities caps = read_xen_capabilities();
     d.live = live_capability(d.guest == GuestType::pv, caps.hap, caps.shadow);
@@ -288,6 +291,18 @@ void XlRestartSteps::confirm_gone() {
     for (const auto &dom : listed_domains_json(r.out, "xl list -l"))
         if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
             throw Error(d_.name + " still exists here (domid " + std::to_string(dom.value("domid", 0u)) + ")");
+}
+
+void XlRestartSteps::check_storage() {
+    if (req_.storage_check == StorageCheck::none || d_.disks.empty()) return;
+    const ProcessResult mine = run_captured(disk_identity_command(d_.disks), kAskSeconds);
+    if (mine.status != 0)
+        throw Error("reading the disks here: " + (mine.timed_out ? std::string("no answer in time (a hung mount?)") : first_line(mine.err)));
+    const auto here = parse_disk_identities(mine.out, d_.disks.size(), "this host");
+    const auto there = parse_disk_identities(ask_receiver(disk_identity_command(d_.disks), "reading the disks").out, d_.disks.size(),
+                                             req_.host);
+    const std::string why = compare_disks(d_.disks, here, there, req_.host);
+    if (!why.empty()) throw Error(why);
 }
 
 XlRestartSteps::HeldEnd XlRestartSteps::end_held() {

@@ -14,6 +14,7 @@
 #include "decision.h"
 #include "process.h"
 #include "restart.h"
+#include "storage_check.h"
 
 namespace cpucompat {
 
@@ -25,6 +26,7 @@ struct MoveRequest {
     // asking it what it has of the domain before reporting "unknown".
     double link_timeout = 120;
     std::vector<std::string> xl_options;  // passed to xl migrate
+    StorageCheck storage_check = StorageCheck::digest;
 };
 
 struct DomainFacts {
@@ -36,6 +38,7 @@ struct DomainFacts {
     std::string config_path, config_text;  // its xl config file (xl keeps none of its own)
     uint64_t memory_kb = 0;
     std::vector<std::string> paths;      // kernel, ramdisk, disks: must exist on the receiver
+    std::vector<std::string> disks;      // its disks alone: the same on both hosts for a restart
     LiveCapability live;                 // whether this host's Xen can move it live
 };
 // config: the domain's xl config file, or "" for /etc/xen/NAME.cfg; a
@@ -87,6 +90,7 @@ public:
     void save_config() override;
     bool shutdown(bool force) override;
     void confirm_gone() override;
+    void check_storage() override;
     void create_paused_on_receiver() override;
     void commit_on_receiver() override;
     void confirm_running_on_receiver() override;

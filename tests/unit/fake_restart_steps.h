@@ -61,6 +61,7 @@ struct FakeSteps : RestartSteps {
         if (on_sender) throw Error("still there");
         took_effect("gone");
     }
+    void check_storage() override { step("storage"); }
     void create_paused_on_receiver() override {
         if (kill_before == "create") step("create");
         there = There::paused;

@@ -17,7 +17,9 @@
 #include "../../migration/move_journal.h"
 #include "../../migration/move_journal_store.h"
 #include "../../migration/private_files.h"
+#include "../../migration/process.h"
 #include "../../migration/stop_signals.h"
+#include "../../migration/storage_check.h"
 #include "../../migration/xl_moves.h"
 #include "fake_restart_steps.h"
 
@@ -419,4 +421,62 @@ TEST_CASE("a domain moved away is not started here again by xendomains") {
     CHECK(std::filesystem::exists(autodir + "/broken.cfg"));
     CHECK(disable_autostart("web1", "b", autodir).empty());  // done once
     CHECK(disable_autostart("web1", "b", t.path + "/no-such-dir").empty());
+}
+
+TEST_CASE("storage check: the disks both hosts read, compared") {
+    TempDir t;
+    const std::string a = t.path + "/a.img", same = t.path + "/same.img", other = t.path + "/other.img", big = t.path + "/big.img",
+                      tail = t.path + "/tail.img";
+    const auto fill = [](const std::string &path, size_t bytes, char c, long at = -1, char mark = 0) {
+        std::string data(bytes, c);
+        if (at >= 0) data[static_cast<size_t>(at)] = mark;
+        std::ofstream(path, std::ios::binary) << data;
+    };
+    fill(a, 3 << 20, 'x');
+    fill(same, 3 << 20, 'x');
+    fill(other, 3 << 20, 'x', 10, 'y');                 // differs in its first MiB
+    fill(tail, 3 << 20, 'x', (3 << 20) - 5, 'y');       // ... in its last MiB
+    fill(big, (3 << 20) + 512, 'x');
+    // The real command, run by a real shell on real files.
+    const std::vector<std::string> paths{a, same, other, tail, big, t.path + "/none.img"};
+    const ProcessResult r = run_captured(disk_identity_command(paths), 60);
+    REQUIRE(r.status == 0);
+    const auto seen = parse_disk_identities(r.out, paths.size(), "here");
+    REQUIRE(seen.size() == 6);
+    CHECK(seen[0].found);
+    CHECK(seen[0].id.size == 3u << 20);
+    CHECK(seen[0].id == seen[1].id);
+    CHECK(seen[0].id.head != seen[2].id.head);
+    CHECK(seen[0].id.tail == seen[2].id.tail);
+    CHECK(seen[0].id.head == seen[3].id.head);
+    CHECK(seen[0].id.tail != seen[3].id.tail);
+    CHECK_FALSE(seen[5].found);
+
+    // Compared as the sender compares its own with the receiver's.
+    const std::vector<std::string> disk{"/dev/vg/web1"};
+    CHECK(compare_disks(disk, {seen[0]}, {seen[1]}, "b").empty());
+    CHECK(compare_disks(disk, {seen[0]}, {seen[2]}, "b") ==
+          "not the same disk on both hosts: /dev/vg/web1: its first MiB differs on b (another disk?)");
+    CHECK(compare_disks(disk, {seen[0]}, {seen[3]}, "b") ==
+          "not the same disk on both hosts: /dev/vg/web1: its last MiB differs on b (another disk?)");
+    CHECK(compare_disks(disk, {seen[0]}, {seen[4]}, "b") ==
+          "not the same disk on both hosts: /dev/vg/web1: 3145728 bytes here, 3146240 on b");
+    CHECK(compare_disks(disk, {seen[0]}, {seen[5]}, "b") == "not the same disk on both hosts: /dev/vg/web1: b has no such disk");
+    CHECK(compare_disks(disk, {seen[5]}, {seen[0]}, "b") == "not the same disk on both hosts: /dev/vg/web1: cannot be read here");
+
+    // The receiver's output is untrusted: anything but one well-formed line per disk is refused.
+    const std::string h(64, 'a');
+    for (const auto &[out, want] : std::vector<std::pair<std::string, std::string>>{
+             {"", "0 lines for 1 disks"},
+             {"1 " + h + "\n1 " + h + " " + h + "\n", "line 1 is not"},
+             {"-1 " + h + " " + h + "\n", "line 1 is not"},
+             {"99999999999999999999 " + h + " " + h + "\n", "line 1 is not"},
+             {"1 " + h + " " + h + " extra\n", "line 1 is not"},
+             {"1 " + std::string(64, 'G') + " " + h + "\n", "line 1 is not"},
+             {"1 " + h + " " + h + "\nmissing\n", "more lines than disks"},
+             {"\xff\xfe\n", "line 1 is not"},
+         }) {
+        INFO(out);
+        CHECK_THROWS_WITH(parse_disk_identities(out, 1, "b"), Catch::StartsWith("b: disk identities: ") && Catch::Contains(want));
+    }
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "../../migration/evacuation.h"
@@ -90,6 +91,10 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     c->add_option("-s,--ssh", o->base.ssh, "the ssh command to reach the targets, as xl migrate -s")->capture_default_str();
+    c->add_option("--storage-check", o->base.storage_check,
+                  "before a restart: prove each disk is the same on both hosts (digest: size and first/last MiB), or none")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, StorageCheck>{{"digest", StorageCheck::digest}, {"none", StorageCheck::none}}))
+        ->default_str("digest");
     c->add_option("--xl-option", o->base.xl_options, "passed to xl migrate (repeat)");
     return [o, &g]() -> int {
         const auto for_host = [&](const std::string &host) {

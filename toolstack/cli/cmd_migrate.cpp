@@ -1,6 +1,7 @@
 // migrate DOMAIN HOST: decide before anything moves, then move live,
 // refuse with the diff, or shut down here and restart there.
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "../../migration/decision.h"
@@ -35,6 +36,10 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     c->add_option("-s,--ssh", o->req.ssh, "the ssh command to reach HOST, as xl migrate -s")->capture_default_str();
+    c->add_option("--storage-check", o->req.storage_check,
+                  "before a restart: prove each disk is the same on both hosts (digest: size and first/last MiB), or none")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, StorageCheck>{{"digest", StorageCheck::digest}, {"none", StorageCheck::none}}))
+        ->default_str("digest");
     c->add_option("--config", o->req.config, "the domain's xl config file, for a restart (default /etc/xen/DOMAIN.cfg)");
     c->add_option("--xl-option", o->req.xl_options, "passed to xl migrate (repeat: --xl-option=--debug)");
     return [o, &g]() -> int {

@@ -24,7 +24,10 @@ std::string plan_text(const MoveRequest &req, const std::string &domain, MoveKin
         s << "plan: xl migrate " << domain << " " << req.host;
     } else {
         s << "plan: check " << req.host << " (paths, memory, plugin); shut " << domain << " down here (timeout "
-          << req.shutdown_timeout << " s" << (force_shutdown ? ", then destroy" : "") << "); create it on " << req.host
+          << req.shutdown_timeout << " s" << (force_shutdown ? ", then destroy" : "") << "); "
+          << (req.storage_check == StorageCheck::digest ? "check its disks are the same on both hosts (size, first and last MiB); "
+                                                          : "its disks NOT checked (--storage-check=none); ")
+          << "create it on " << req.host
           << " paused with cpucompat create --hold, then run it there; on failure start it here again";
     }
     return s.str();

@@ -289,10 +289,9 @@ namespace {
 // its progress shows the line `line`, sends it `signal`. Returns what it
 // printed, its exit status last ("exit=137": killed by SIGKILL).
 std::string migrate_until(const std::string &host, const std::string &args, const std::string &line, const std::string &signal) {
-    return must(host, "rm -f /tmp/mv.log; (cpucompat migrate " + args + " 2>/tmp/mv.log; echo \"exit=$?\" >> /tmp/mv.log) & "
-                      "sleep 0.5; pid=$(pgrep -o -x cpucompat); i=0; "
+    return must(host, "rm -f /tmp/mv.log; cpucompat migrate " + args + " 2>/tmp/mv.log & pid=$!; i=0; "
                       "while ! grep -q '" + line + "' /tmp/mv.log && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done; "
-                      "kill -" + signal + " $pid; wait; cat /tmp/mv.log");
+                      "kill -" + signal + " $pid; wait $pid; echo \"exit=$?\" >> /tmp/mv.log; cat /tmp/mv.log");
 }
 
 std::string uuid_on(const std::string &host, const std::string &dom) {
