@@ -37,7 +37,7 @@ LIBS      := -lyaml-cpp $(XEN_LIBS)
 # migration/: the decision, the restart order and ssh quoting are pure; the
 # rest of it runs xl and ssh.
 MIGRATION_PURE := migration/decision.cpp migration/restart.cpp migration/remote_command.cpp migration/evacuation.cpp \
-                  migration/move_journal.cpp migration/storage_check.cpp
+                  migration/move_journal.cpp migration/storage_check.cpp migration/host_facts.cpp
 CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp) $(MIGRATION_PURE)
 ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp) \
                $(filter-out $(MIGRATION_PURE),$(wildcard migration/*.cpp))
@@ -80,7 +80,8 @@ $(VERSION_HDR): debian/changelog $(XEN_INCLUDE)/libxl.h
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # --- objects -----------------------------------------------------------------
-$(call rel_obj,toolstack/cli/main.cpp) $(call test_obj,toolstack/cli/main.cpp): $(VERSION_HDR)
+$(call rel_obj,toolstack/cli/main.cpp) $(call test_obj,toolstack/cli/main.cpp) \
+$(call rel_obj,toolstack/cli/cmd_domain.cpp) $(call test_obj,toolstack/cli/cmd_domain.cpp): $(VERSION_HDR)
 
 $(BUILD)/rel/%.o: %.cpp $(GEN_HDRS)
 	@mkdir -p $(@D)

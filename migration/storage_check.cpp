@@ -24,6 +24,9 @@ constexpr const char *kScript =
     "elif [ -f \"$p\" ] && [ -r \"$p\" ]; then s=$(stat -L -c %s \"$p\" 2>/dev/null); "
     "else s=; fi; "
     "case $s in ''|*[!0-9]*) echo missing; continue;; esac; "
+    // This host's cache of a shared block device may be older than what
+    // another host wrote to it: dropped first (BLKFLSBUF).
+    "[ -b \"$p\" ] && blockdev --flushbufs \"$p\" 2>/dev/null; "
     "h=$(dd if=\"$p\" bs=512 count=2048 2>/dev/null | sha256sum | cut -d' ' -f1); "
     "k=0; [ \"$s\" -gt 1048576 ] && k=$(( (s - 1048576) / 512 )); "
     "t=$(dd if=\"$p\" bs=512 skip=$k count=2048 2>/dev/null | sha256sum | cut -d' ' -f1); "

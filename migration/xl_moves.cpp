@@ -33,6 +33,7 @@ constexpr double kHoldSeconds = 30;
 constexpr double kCreateSeconds = 300;     // building a domain there, at most
 constexpr double kSignOfLifeSeconds = 60;  // from running to CPU time used
 constexpr double kAskSeconds = 60;         // one command there, at most
+constexpr double kGoneSeconds = 60;        // from shut down to destroyed here (devices torn down)
 
 // The first line that says something (ssh may lead with an empty one).
 std::string first_line(const std::string &s) {
@@ -107,25 +108,6 @@ std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
     return d;
 }
 
-uint64_t xl_info_free_memory_kb(const std::string &xl_info_out, const std::string &where) {
-    std::istringstream lines(xl_info_out);
-    std::optional<uint64_t> kb;
-    for (std::string l; std::getline(lines, l);) {
-        if (l.rfind("free_memory", 0) != 0) continue;
-        const auto colon = l.find(':');
-        std::string v = colon == std::string::npos ? "" : l.substr(colon + 1);
-        v.erase(0, v.find_first_not_of(" \t"));
-        v.erase(v.find_last_not_of(" \t\r") + 1);
-        // MiB, a plain decimal: no sign, no exponent, at most 2^40 MiB.
-        if (v.empty() || v.size() > 13 || v.find_first_not_of("0123456789") != std::string::npos)
-            throw Error(where + ": free_memory is not a number of MiB: \"" + v.substr(0, 40) + "\"");
-        if (kb) throw Error(where + ": free_memory given twice");
-        kb = std::stoull(v) * 1024;
-    }
-    if (!kb) throw Error(where + ": no free_memory line");
-    return *kb;
-}
-
 DomainFacts gather_domain(const std::string &domain, const std::string &config_file) {
     DomainFacts d;
     const std::string what = "xl list -l " + domain;
@@ -190,17 +172,20 @@ std::vector<std::string> list_guest_domains() {
     return names;
 }
 
+HostFacts gather_host_facts(const MoveRequest &req) {
+    // One round trip; the reply is untrusted (host_facts.h reads it strictly).
+    const std::string what = req.host + ": cpucompat facts";
+    return host_facts_from_json(must(ssh_argv(req.ssh, req.host, {"cpucompat", "--json", "facts"}), what, true).out, what);
+}
+
+ReceiverFacts receiver_facts(const HostFacts &f, GuestType guest, const std::string &host) {
+    const auto &max = guest == GuestType::pv ? f.pv_max : f.hvm_max;
+    if (!max) throw Error(host + " runs no " + (guest == GuestType::pv ? "PV" : "HVM or PVH") + " guests (its Xen offers no such policy)");
+    return {*max, f.free_kb};
+}
+
 ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest) {
-    ReceiverFacts r;
-    const std::string which = guest == GuestType::pv ? "pv-max" : "hvm-max";
-    const ProcessResult fp = must(ssh_argv(req.ssh, req.host, {"cpucompat", "--json", "host", "--policy", which}),
-                                  req.host + ": cpucompat host", true);
-    // The receiver's reply is untrusted: size, duplicate keys and every
-    // fingerprint check apply, and any failure is an Error naming the host.
-    r.max = policy_from_json(parse_json_strict(fp.out, req.host + ": cpucompat host"), req.host + ": cpucompat host");
-    const ProcessResult info = must(ssh_argv(req.ssh, req.host, {"xl", "info"}), req.host + ": xl info", true);
-    r.free_kb = xl_info_free_memory_kb(info.out, req.host + ": xl info");
-    return r;
+    return receiver_facts(gather_host_facts(req), guest, req.host);
 }
 
 int run_live_migration(const MoveRequest &req, const std::string &domain) {
@@ -286,11 +271,31 @@ bool XlRestartSteps::shutdown(bool force) {
 }
 
 void XlRestartSteps::confirm_gone() {
-    const ProcessResult r = run_captured({"xl", "list", "-l"}, kAskSeconds);
-    if (r.status != 0) throw Error("xl list -l: " + (r.timed_out ? std::string("no answer in time") : first_line(r.err)));
-    for (const auto &dom : listed_domains_json(r.out, "xl list -l"))
-        if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
-            throw Error(d_.name + " still exists here (domid " + std::to_string(dom.value("domid", 0u)) + ")");
+    // xl shutdown -w returns once the guest has shut down; xl then destroys
+    // the domain, which takes a while when it has disks (the hotplug
+    // scripts run): asked again until it is gone, by uuid.
+    const double deadline = monotonic_seconds() + kGoneSeconds;
+    for (;;) {
+        const ProcessResult r = run_captured({"xl", "list", "-l"}, kAskSeconds);
+        if (r.status != 0) throw Error("xl list -l: " + (r.timed_out ? std::string("no answer in time") : first_line(r.err)));
+        unsigned domid = 0;
+        bool there = false;
+        for (const auto &dom : listed_domains_json(r.out, "xl list -l"))
+            if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid) {
+                there = true;
+                domid = dom.value("domid", 0u);
+            }
+        if (!there) return;
+        // Still running (not shut down, not dying): it is not going away.
+        const ProcessResult one = run_captured({"xl", "list", std::to_string(domid)}, kAskSeconds);
+        const auto listed = one.status == 0 ? listed_domain(one.out) : std::nullopt;
+        if (listed && listed->state.find_first_of("sd") == std::string::npos)
+            throw Error(d_.name + " still exists here (domid " + std::to_string(domid) + ", state " + listed->state + ")");
+        if (monotonic_seconds() >= deadline)
+            throw Error(d_.name + " still exists here (domid " + std::to_string(domid) + ") " +
+                        std::to_string(static_cast<int>(kGoneSeconds)) + " s after it shut down");
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
 }
 
 void XlRestartSteps::check_storage() {

@@ -12,6 +12,7 @@
 
 #include "../toolstack/import/domain_record.h"
 #include "decision.h"
+#include "host_facts.h"
 #include "process.h"
 #include "restart.h"
 #include "storage_check.h"
@@ -55,9 +56,6 @@ struct ListedDomain {
     bool crashed() const { return state.find('c') != std::string::npos; }
 };
 std::optional<ListedDomain> listed_domain(const std::string &xl_list_out);
-// free_memory of `xl info`'s output, in KiB. Throws Error naming `where`
-// when it is missing, given twice, or not a plain number of MiB.
-uint64_t xl_info_free_memory_kb(const std::string &xl_info_out, const std::string &where);
 
 // A domain that now runs on `receiver` must not be started here again by
 // xendomains at the next boot: each entry of /etc/xen/auto (xendomains'
@@ -74,6 +72,11 @@ struct ReceiverFacts {
     Policy max;      // PV or HVM max, as fits the domain
     uint64_t free_kb = 0;
 };
+// `cpucompat --json facts` on req.host, one ssh round trip.
+HostFacts gather_host_facts(const MoveRequest &req);
+// The max policy for this kind of guest and the free memory; Error if the
+// host runs no such guests.
+ReceiverFacts receiver_facts(const HostFacts &f, GuestType guest, const std::string &host);
 ReceiverFacts gather_receiver(const MoveRequest &req, GuestType guest);
 
 // xl migrate of `domain` (its name, as gathered) to req.host, with xl's

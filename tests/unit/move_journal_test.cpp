@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../migration/host_facts.h"
 #include "../../migration/move_journal.h"
 #include "../../migration/move_journal_store.h"
 #include "../../migration/private_files.h"
@@ -377,20 +378,40 @@ TEST_CASE("stop signals: the first asks to stop, the process goes on") {
 }
 
 TEST_CASE("receiver replies: numbers and listings that are not what xl prints are refused") {
-    CHECK(xl_info_free_memory_kb("host : b\nfree_memory            : 1500\nxen_major : 4\n", "b: xl info") == 1500u * 1024);
+    HostFacts f;
+    f.cpucompat_version = "0.5.0";
+    f.xen_version = "4.17.7";
+    f.free_kb = 1500 * 1024;
+    f.pv = f.hvm = f.hap = true;
+    const std::string good = host_facts_json(f).dump();
+    const HostFacts back = host_facts_from_json(good, "b: cpucompat facts");
+    CHECK(back.free_kb == f.free_kb);
+    CHECK(back.hap);
+    CHECK_FALSE(back.shadow);
+    CHECK_FALSE(back.pv_max);
+    const auto with = [&](const std::string &key, const nlohmann::json &v) {
+        nlohmann::json j = nlohmann::json::parse(good);
+        j[key] = v;
+        return j.dump();
+    };
     const std::vector<std::pair<std::string, std::string>> bad = {
-        {"free_memory : -1\n", "not a number of MiB: \"-1\""},
-        {"free_memory : 1e9\n", "not a number of MiB"},
-        {"free_memory : 99999999999999999999\n", "not a number of MiB"},
-        {"free_memory : \n", "not a number of MiB"},
-        {"free_memory : 12abc\n", "not a number of MiB"},
-        {"free_memory : 1\nfree_memory : 2\n", "given twice"},
-        {"total_memory : 1\n", "no free_memory line"},
-        {"", "no free_memory line"},
+        {with("free_kb", -1), "\"free_kb\" is not a plausible amount of memory"},
+        {with("free_kb", 1e300), "\"free_kb\" is not a plausible amount of memory"},
+        {with("free_kb", nlohmann::json::number_unsigned_t(1) << 60), "\"free_kb\" is not a plausible amount of memory"},
+        {with("free_kb", "1500"), "\"free_kb\" is not a plausible amount of memory"},
+        {with("format", "cpucompat-facts/9"), "not cpucompat facts of format cpucompat-facts/1"},
+        {with("surprise", 1), "unknown key \"surprise\""},
+        {with("capabilities", {{"pv", true}}), "\"capabilities\" is not"},
+        {with("plugin", "yes"), "\"plugin\" is not true or false"},
+        {with("hvm_max", {{"vendor", "x"}}), "hvm_max"},
+        {good.substr(0, good.size() / 2), "invalid JSON"},
+        {"", "invalid JSON"},
+        {"\xff\xfe{}", "invalid JSON"},
+        {"ssh: connect to host b port 22: Connection refused", "invalid JSON"},
     };
     for (const auto &[in, want] : bad) {
-        INFO(in);
-        CHECK_THROWS_WITH(xl_info_free_memory_kb(in, "b: xl info"), Catch::StartsWith("b: xl info: ") && Catch::Contains(want));
+        INFO(in.substr(0, 200));
+        CHECK_THROWS_WITH(host_facts_from_json(in, "b: cpucompat facts"), Catch::StartsWith("b: cpucompat facts") && Catch::Contains(want));
     }
     const auto d = listed_domain("Name ID Mem VCPUs State Time(s)\nweb1 3 128 1 -b---- 12.5\n");
     REQUIRE(d);

@@ -91,6 +91,23 @@ XenCapabilities read_xen_capabilities() {
     return c;
 }
 
+uint64_t read_free_memory_kb() {
+    XcHandle h;
+    xc_physinfo_t info = {};
+    if (xc_physinfo(h.xch, &info)) throw Error(std::string("xc_physinfo: ") + std::strerror(errno));
+    return static_cast<uint64_t>(info.free_pages) * (XC_PAGE_SIZE / 1024);
+}
+
+std::string read_xen_version() {
+    XcHandle h;
+    const int v = xc_version(h.xch, XENVER_version, nullptr);
+    if (v < 0) throw Error(std::string("xc_version: ") + std::strerror(errno));
+    xen_extraversion_t extra = {};
+    if (xc_version(h.xch, XENVER_extraversion, &extra) < 0) extra[0] = '\0';
+    extra[sizeof extra - 1] = '\0';
+    return std::to_string(v >> 16) + "." + std::to_string(v & 0xffff) + extra;
+}
+
 Policy read_domain_policy(uint32_t domid) {
     XcHandle h;
     XcPolicy pol;

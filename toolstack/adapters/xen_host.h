@@ -30,5 +30,9 @@ struct XenCapabilities {
     bool pv = false, hvm = false, hap = false, shadow = false;
 };
 XenCapabilities read_xen_capabilities();
+// Free memory (xc_physinfo's free pages, as `xl info` counts free_memory), in KiB.
+uint64_t read_free_memory_kb();
+// "4.17.7" and the like (xc_version).
+std::string read_xen_version();
 
 }  // namespace cpucompat

@@ -18,6 +18,8 @@
 #include "../import/save_image.h"
 #include "../import/template_yaml.h"
 #include "../../migration/held_create.h"
+#include "../../migration/host_facts.h"
+#include "cpucompat_version.h"
 #include "../../xenstore/layout.h"
 #include "../../xenstore/records.h"
 #include "commands.h"
@@ -172,6 +174,42 @@ Runner add_publish(CLI::App &app, const GlobalOptions &g) {
             if (j.contains("pool")) std::cout << "published " << j["pool"].get<std::string>() << "\n";
             std::cout << "dropped " << dropped << " record(s) of domains no longer on this host\n";
         }
+        return 0;
+    };
+}
+
+}  // namespace cpucompat
+
+namespace cpucompat {
+
+Runner add_facts(CLI::App &app, const GlobalOptions &g) {
+    app.add_subcommand("facts", "What a sender asks of this host before a move, in one call: max policies, free memory, Xen, plugin");
+    return [&g] {
+        HostFacts f;
+        f.cpucompat_version = CPUCOMPAT_VERSION;
+        f.xen_version = read_xen_version();
+        const XenCapabilities caps = read_xen_capabilities();
+        f.pv = caps.pv;
+        f.hvm = caps.hvm;
+        f.hap = caps.hap;
+        f.shadow = caps.shadow;
+        if (caps.pv) f.pv_max = read_system_policy(SystemPolicy::pv_max);
+        if (caps.hvm) f.hvm_max = read_system_policy(SystemPolicy::hvm_max);
+        f.free_kb = read_free_memory_kb();
+        try {
+            installed_plugin();
+            f.plugin = true;
+        } catch (const Error &) {
+        }
+        if (g.json) {
+            std::cout << json_text(host_facts_json(f));
+            return 0;
+        }
+        std::cout << "cpucompat " << f.cpucompat_version << " on Xen " << f.xen_version << "\n"
+                  << "free memory: " << f.free_kb / 1024 << " MiB\n"
+                  << "guests: " << (f.pv ? "pv " : "") << (f.hvm ? "hvm " : "") << "(hap " << (f.hap ? "yes" : "no") << ", shadow paging "
+                  << (f.shadow ? "yes" : "no") << ")\n"
+                  << "plugin: " << (f.plugin ? "installed" : "not installed") << "\n";
         return 0;
     };
 }

@@ -23,24 +23,14 @@ namespace cpucompat {
 namespace {
 
 // What a target offers, asked over ssh; an unreachable one takes nothing.
-EvacuationTarget ask_target(const MoveRequest &req, bool want_pv, bool want_hvm) {
+EvacuationTarget ask_target(const MoveRequest &req) {
     EvacuationTarget t;
     t.host = req.host;
     try {
-        if (want_pv) {
-            const ReceiverFacts f = gather_receiver(req, GuestType::pv);
-            t.pv_max = f.max;
-            t.free_kb = f.free_kb;
-        }
-        if (want_hvm) {
-            try {
-                const ReceiverFacts f = gather_receiver(req, GuestType::hvm);
-                t.hvm_max = f.max;
-                t.free_kb = f.free_kb;
-            } catch (const Error &) {
-                if (!want_pv) throw;  // the host itself failed, not only its HVM policy
-            }
-        }
+        const HostFacts f = gather_host_facts(req);
+        t.pv_max = f.pv_max;
+        t.hvm_max = f.hvm_max;
+        t.free_kb = f.free_kb;
     } catch (const Error &e) {
         t.unavailable = std::string("cannot be asked: ") + e.what();
     }
@@ -106,17 +96,15 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
         const std::vector<std::string> names = o->domains.empty() ? list_guest_domains() : o->domains;
         std::vector<DomainFacts> facts;
         std::vector<Evacuee> evacuees;
-        bool want_pv = false, want_hvm = false;
         for (const auto &n : names) {
             facts.push_back(gather_domain(n, ""));
             const DomainFacts &d = facts.back();
             evacuees.push_back({d.name, d.guest, d.policy, d.memory_kb, d.live});
-            (d.guest == GuestType::pv ? want_pv : want_hvm) = true;
         }
         std::vector<EvacuationTarget> targets;
         for (const auto &h : o->targets) {
             if (!g.json) std::cerr << "cpucompat: asking " << h << std::endl;
-            targets.push_back(ask_target(for_host(h), want_pv, want_hvm));
+            targets.push_back(ask_target(for_host(h)));
         }
         const std::vector<Placement> plan = plan_evacuation(evacuees, targets, o->move);
 

@@ -31,6 +31,8 @@ hostname "$name"
 
 for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || say "insmod $m failed"; done
 mount -t xenfs xenfs /proc/xen || say "mount xenfs failed"
+# What udev would link: Xen's block hotplug script locks through /dev/stdin.
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 
 XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xen/xenstored.pid || say "xenstored failed"
 i=0; while [ ! -f /run/xen/xenstored.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

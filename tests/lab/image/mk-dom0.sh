@@ -47,6 +47,12 @@ cp "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" "$root/lib/x86_64-linux-
 # is enabled per test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 "$here/install-deb.sh" "$root" "$deb"
 
+# Xen's block hotplug script (xl runs it for phy: disks) and what it sources.
+mkdir -p "$root/etc/xen/scripts"
+for f in block block-common.sh xen-hotplug-common.sh xen-script-common.sh locking.sh logging.sh hotplugpath.sh; do
+    cp -a "/etc/xen/scripts/$f" "$root/etc/xen/scripts/"
+done
+
 # Kernel modules, in load order: Xen's, then virtio-pci and virtio-net for
 # the lab's NICs.
 mods=/lib/modules/$kver/kernel/drivers
@@ -55,7 +61,11 @@ for m in xen/xen-privcmd.ko xen/xenfs/xenfs.ko xen/xen-evtchn.ko xen/xen-gntdev.
     cp "$mods/$m" "$root/lib/modules/"
     basename "$m" >> "$root/lib/modules/order"
 done
-for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" --show-depends virtio_net) |
+# virtio-blk for the shared disk, xen-blkback to hand it to guests, loop for
+# a host-local image standing in for "another disk under the same name".
+for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" --show-depends virtio_net;
+             modprobe -S "$kver" --show-depends virtio_blk; modprobe -S "$kver" --show-depends xen-blkback;
+             modprobe -S "$kver" --show-depends loop) |
            awk '/^insmod/ && !seen[$2]++ {print $2}'); do
     cp "$m" "$root/lib/modules/"
     basename "$m" >> "$root/lib/modules/order"

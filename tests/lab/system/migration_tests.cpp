@@ -375,3 +375,75 @@ BOOST_AUTO_TEST_CASE(killed_mid_move_is_recovered_on_one_host, *utf::timeout(180
                    std::string::npos);
     }
 }
+
+namespace {
+
+// The number N of the last "PREFIX N" line of `guest` on `host` (-1 if none).
+long last_number(const std::string &host, const std::string &guest, const std::string &prefix) {
+    const Result r = exec(host, "grep -a '^" + prefix + " ' /var/log/xen/console/guest-" + guest + ".log 2>/dev/null | tail -n 1");
+    long n = -1;
+    std::sscanf(r.out.c_str(), (prefix + " %ld").c_str(), &n);
+    return n;
+}
+
+// A guest whose disk is the lab's shared LUN (/dev/vda in every dom0, as
+// /dev/labdisk), counting on it.
+void create_on_shared_disk(const std::string &host, const std::string &name) {
+    must(host, "ln -sf /dev/vda /dev/labdisk && dd if=/dev/zero of=/dev/vda bs=512 count=1 oflag=direct 2>/dev/null");
+    put_file(host, "/etc/xen/" + name + ".cfg",
+             guest_config(name, "pv", 128, "") + "cpu_compat = \"level:x86-64-v2\"\ndisk = [ \"phy:/dev/labdisk,xvda,w\" ]\n");
+    must(host, "cpucompat create /etc/xen/" + name + ".cfg");
+    BOOST_REQUIRE_MESSAGE(!wait_console(host, name, "GUEST-DISK 3", 240).empty(),
+                          name << " never counted on its disk on " << host << ":\n"
+                               << exec(host, "tail -c 1500 /var/log/xen/console/guest-" + name + ".log; xl list").out);
+}
+
+// After a move from `from` to `to`: the copy there started from what the
+// last writer left (nothing lost: at least the last count printed before
+// the shutdown, at most one more written but not printed) and counts on.
+void continues_counting(const std::string &from, const std::string &to, const std::string &name) {
+    const long before = last_number(from, name, "GUEST-DISK");
+    BOOST_REQUIRE(!wait_console(to, name, "GUEST-DISK-START", 180).empty());
+    const long start = last_number(to, name, "GUEST-DISK-START");
+    BOOST_TEST_MESSAGE(name << ": last count on " << from << " " << before << ", read at start on " << to << " " << start);
+    BOOST_TEST(start >= before);
+    BOOST_TEST(start <= before + 1);
+    BOOST_TEST(!wait_console(to, name, "GUEST-DISK " + std::to_string(start + 2), 60).empty());
+}
+
+}  // namespace
+
+// Shared storage, real: the lab's LUN is one raw image attached to every
+// host's QEMU (share-rw), the guest's disk on it. A restart AMD -> Intel and
+// back loses no write (its counter goes on from the last one written) and
+// never has two writers. A receiver whose disk under the same name is
+// another one is found out before the domain is created there: it runs
+// here again, and its disk never saw another writer.
+BOOST_AUTO_TEST_CASE(restart_on_shared_storage_keeps_every_write, *utf::timeout(1500)) {
+    const GuestGuard on_a{"a", "sd"}, on_b{"b", "sd"};
+    create_on_shared_disk("a", "sd");
+    must("b", "ln -sf /dev/vda /dev/labdisk");
+    const auto there = migrate_json("a", "--shutdown-timeout 120 sd b", 0);
+    BOOST_TEST(there["outcome"] == "moved");
+    BOOST_TEST(has_phase(there, "storage-check"), there["phases"].dump());
+    BOOST_TEST(exec("a", "xl domid sd").status != 0);
+    continues_counting("a", "b", "sd");
+    const auto back = migrate_json("b", "--shutdown-timeout 120 sd a", 0);
+    BOOST_TEST(back["outcome"] == "moved");
+    continues_counting("b", "a", "sd");
+
+    // b's /dev/labdisk is now a local image of the same size: not the LUN.
+    must("b", "dd if=/dev/urandom of=/tmp/other.img bs=1M count=64 2>/dev/null && dev=$(losetup -f) && "
+              "losetup $dev /tmp/other.img && ln -sf $dev /dev/labdisk && echo $dev > /tmp/other.dev");
+    const auto refused = migrate_json("a", "--shutdown-timeout 120 sd b", 1);
+    BOOST_TEST(refused["outcome"] == "recovered");
+    BOOST_TEST(refused["failure"].get<std::string>().find(
+                   "storage-check: not the same disk on both hosts: /dev/labdisk: its first MiB differs on b") == 0,
+               refused["failure"]);
+    BOOST_TEST(exec("b", "xl domid sd").status != 0);
+    must("a", "xl domid sd");
+    BOOST_TEST(!wait_console("a", "sd", "GUEST-HELLO", 120).empty());
+    const auto none = migrate_json("a", "--dry-run --storage-check=none sd b", 0);
+    BOOST_TEST(none["decision"] == "restart");
+    exec("b", "rm -f /dev/labdisk; losetup -d $(cat /tmp/other.dev); rm -f /tmp/other.img /tmp/other.dev");
+}
