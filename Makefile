@@ -136,7 +136,7 @@ unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(BUILD)/share/cpuc
 	  $(BUILD)/test/unit-tests
 
 FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml save_image domain_record \
-                host_config guest_table move_entry
+                host_config guest_table move_entry host_facts
 FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)

@@ -11,6 +11,7 @@
 //  - a domain record re-exported reads back the same;
 //  - a guest table that loads has plain names, https sources and a
 //    minimum for every guest;
+//  - a receiver's facts that load read back the same;
 //  - a move journal entry that loads reads back the same, and recovery's
 //    table never starts the domain here while it runs here, nor acts for
 //    a receiver's entry on another host.
@@ -32,6 +33,7 @@
 #include "../../toolstack/import/instlat.h"
 #include "../../toolstack/import/template_yaml.h"
 #include "../../toolstack/import/xen_cpuid_policy.h"
+#include "../../migration/host_facts.h"
 #include "../../migration/move_journal.h"
 
 using namespace cpucompat;
@@ -45,6 +47,19 @@ namespace {
 
 void expect(bool ok, const char *promise, const std::string &detail = "") {
     if (!ok) broken(promise, detail);
+}
+
+// A value written as JSON and read back is the same value (compared by its
+// JSON). Returns the text written.
+template <class Value, class Read, class Write>
+[[maybe_unused]] std::string check_json_round_trip(const char *promise, const Value &v, Read read, Write write) {
+    const std::string again = write(v).dump();
+    try {
+        expect(write(read(again, "rt")) == write(v), promise, again);
+    } catch (const Error &err) {
+        broken(promise, std::string(err.what()) + "\n" + again);
+    }
+    return again;
 }
 
 // Round trips through both fingerprint formats, and compare with itself.
@@ -103,12 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #elif defined(FUZZ_TARGET_move_entry)
         // Read as the journal store reads a file: the raw bytes.
         const MoveEntry e = move_entry_from_json(in.text, in.name);
-        const std::string again = move_entry_json(e).dump();
-        try {
-            expect(move_entry_json(move_entry_from_json(again, "rt")) == move_entry_json(e), "move entry round trip", again);
-        } catch (const Error &err) {
-            broken("a re-exported move entry reads back", std::string(err.what()) + "\n" + again);
-        }
+        const std::string again = check_json_round_trip("a re-exported move entry reads back", e, move_entry_from_json, move_entry_json);
         for (const Presence here : {Presence::absent, Presence::paused, Presence::running, Presence::unknown})
             for (const Presence there : {Presence::absent, Presence::paused, Presence::running, Presence::unknown}) {
                 const RecoverPlan p = plan_recovery(e, here, there);
@@ -119,9 +129,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        "a receiver's entry acts on this host only", again);
             }
         return 0;
+#elif defined(FUZZ_TARGET_host_facts)
+        // A receiver's reply, as the sender reads it: the raw bytes.
+        check_json_round_trip("re-exported facts read back", host_facts_from_json(in.text, in.name), host_facts_from_json, host_facts_json);
+        return 0;
 #endif
         check_input_text(in);
-#if defined(FUZZ_TARGET_save_image) || defined(FUZZ_TARGET_move_entry)
+#if defined(FUZZ_TARGET_save_image) || defined(FUZZ_TARGET_move_entry) || defined(FUZZ_TARGET_host_facts)
 #elif defined(FUZZ_TARGET_xen_cpuid)
         for (const auto &p : parse_xen_cpuid_policies(in))
             if (!p.empty) check_policy(p.policy);
