@@ -134,6 +134,10 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
     // xl 4.17 keeps only libxl's JSON of a domain, and xl create reads only
     // xl.cfg syntax: a restart elsewhere needs the config file itself.
     d.config_path = config_file.empty() ? "/etc/xen/" + d.name + ".cfg" : config_file;
+    // A domain a restart brought here was started from the config kept for
+    // its uuid: that is the one it runs with, and it can move on from it.
+    const std::string kept = std::string(kSavedDir) + "/" + d.uuid + ".cfg";
+    if (config_file.empty() && !std::filesystem::exists(d.config_path) && std::filesystem::exists(kept)) d.config_path = kept;
     std::ifstream in(d.config_path);
     if (in) {
         std::stringstream ss;
