@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "../toolstack/core/error.h"
 
@@ -57,6 +58,12 @@ ProcessResult run_captured(const std::vector<std::string> &argv, double timeout_
     r.out = child.take_out();
     r.err = child.err();
     return r;
+}
+
+std::string self_exe() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "cpucompat" : p.string();
 }
 
 double monotonic_seconds() {

@@ -59,6 +59,10 @@ private:
     bool timed_out_ = false;
 };
 
+// This program's own path (to run `cpucompat create` again), "cpucompat"
+// if /proc cannot tell.
+std::string self_exe();
+
 // Seconds on CLOCK_MONOTONIC: for timeouts and phase durations.
 double monotonic_seconds();
 

@@ -70,12 +70,6 @@ void destroy_by_uuid(const XlRunner &run, const std::string &uuid, const std::st
     if (!domid.empty()) must_run(run, {"xl", "destroy", domid}, where);
 }
 
-std::string self_exe() {
-    std::error_code ec;
-    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? "cpucompat" : p.string();
-}
-
 void start_here(const MoveEntry &e) {
     // The config the domain ran with, from the journal itself: the saved
     // copy may be gone, the file in /etc/xen edited since.

@@ -83,12 +83,6 @@ ProcessResult must(const std::vector<std::string> &argv, const std::string &what
     return r;
 }
 
-std::string self_exe() {
-    std::error_code ec;
-    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? "cpucompat" : p.string();
-}
-
 }  // namespace
 
 std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
