@@ -7,43 +7,25 @@
 
 #include "../toolstack/import/save_image.h"
 #include "journal.h"
+#include "move_limits.h"
 #include "private_files.h"
 #include "remote_command.h"
 #include "xl_moves.h"
+#include "xl_output.h"
 
 namespace cpucompat {
 
 namespace {
 
-constexpr double kAskSeconds = 60;
-constexpr double kCreateSeconds = 300;
+using limits::kAskSeconds;
+using limits::kCreateSeconds;
 constexpr const char *kXendomainsSave = "/var/lib/xen/save";
 constexpr const char *kQuarantine = "/var/lib/cpucompat/quarantine";
 
-std::string first_line(const std::string &s) {
-    const auto start = s.find_first_not_of("\r\n ");
-    if (start == std::string::npos) return "";
-    return s.substr(start, s.find('\n', start) - start);
-}
-
 // The domid of the domain with this uuid in `xl list -l` output, "" if none.
-// Throws Error when the output cannot be read.
 std::string domid_of(const std::string &xl_list_l, const std::string &uuid) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(xl_list_l);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(std::string("xl list -l: not JSON: ") + e.what());
-    }
-    if (!j.is_array()) throw Error("xl list -l: not a list of domains");
-    for (const auto &dom : j) {
-        if (!dom.is_object() || !dom.contains("config") || !dom["config"].is_object()) continue;
-        const auto &c = dom["config"];
-        if (c.contains("c_info") && c["c_info"].is_object() && c["c_info"].value("uuid", "") == uuid &&
-            dom.contains("domid") && dom["domid"].is_number_unsigned())
-            return std::to_string(dom["domid"].get<unsigned>());
-    }
-    return "";
+    const auto id = domid_with_uuid(xl_list_l, uuid, "xl list -l");
+    return id ? std::to_string(*id) : "";
 }
 
 XlRunner local_runner() {

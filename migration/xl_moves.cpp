@@ -17,57 +17,23 @@
 #include "../toolstack/core/error.h"
 #include "../toolstack/import/fingerprint.h"
 #include "../toolstack/import/save_image.h"
+#include "move_limits.h"
 #include "private_files.h"
 #include "process.h"
 #include "remote_command.h"
+#include "running_config.h"
+#include "xl_output.h"
 
 namespace cpucompat {
 
 namespace {
 
 constexpr const char *kSavedDir = "/var/lib/cpucompat/migrated";
-// The receiver destroys a copy the sender has not told to run within this
-// time after it was built; the sender answers at once, so it only matters
-// when the sender or the link is gone.
-constexpr double kHoldSeconds = 30;
-constexpr double kCreateSeconds = 300;     // building a domain there, at most
-constexpr double kSignOfLifeSeconds = 60;  // from running to CPU time used
-constexpr double kAskSeconds = 60;         // one command there, at most
-constexpr double kGoneSeconds = 60;        // from shut down to destroyed here (devices torn down)
-
-// The first line that says something (ssh may lead with an empty one).
-std::string first_line(const std::string &s) {
-    std::istringstream in(s);
-    for (std::string l; std::getline(in, l);)
-        if (l.find_first_not_of(" \t\r") != std::string::npos && l.find("skipping hostkey check") == std::string::npos) return l;
-    return "";
-}
-
-// What the receiver's cpucompat said went wrong (its first "cpucompat:"
-// line), else the last line that says something: xl's own chatter comes
-// first, ssh's word on a failed link last.
-std::string reason_line(const std::string &err) {
-    std::istringstream in(err);
-    std::string last;
-    for (std::string l; std::getline(in, l);) {
-        if (l.find("cpucompat:") != std::string::npos) return l;
-        if (!first_line(l).empty()) last = first_line(l);
-    }
-    return last;
-}
-
-// `xl list -l`'s output: a JSON array of {"domid", "config"}. `what`
-// names the command (and host) for the error.
-nlohmann::json listed_domains_json(const std::string &out, const std::string &what) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(out);
-    } catch (const nlohmann::json::exception &e) {
-        throw Error(what + ": not JSON (output_format=json in xl.conf?): " + e.what());
-    }
-    if (!j.is_array()) throw Error(what + ": not a list of domains");
-    return j;
-}
+using limits::kAskSeconds;
+using limits::kCreateSeconds;
+using limits::kGoneSeconds;
+using limits::kHoldSeconds;
+using limits::kSignOfLifeSeconds;
 
 // retry: run again once if ssh itself failed (255); only for reads and
 // idempotent commands (a 255 may also mean the command ran and the link died).
@@ -85,23 +51,6 @@ ProcessResult must(const std::vector<std::string> &argv, const std::string &what
 
 }  // namespace
 
-std::optional<ListedDomain> listed_domain(const std::string &xl_list_out) {
-    std::istringstream lines(xl_list_out);
-    std::string header, row, name, id, mem, vcpus, cpu;
-    if (!std::getline(lines, header) || !std::getline(lines, row)) return std::nullopt;
-    if (header.compare(0, 4, "Name") != 0) return std::nullopt;
-    ListedDomain d;
-    std::istringstream cols(row);
-    if (!(cols >> name >> id >> mem >> vcpus >> d.state)) return std::nullopt;
-    if (d.state.find_first_not_of("rbpscd-") != std::string::npos) return std::nullopt;
-    if (cols >> cpu) {
-        char *end = nullptr;
-        d.cpu_seconds = std::strtod(cpu.c_str(), &end);
-        if (end == cpu.c_str() || *end != '\0' || !(d.cpu_seconds >= 0) || d.cpu_seconds > 1e12) return std::nullopt;
-    }
-    return d;
-}
-
 DomainFacts gather_domain(const std::string &domain, const std::string &config_file) {
     DomainFacts d;
     const std::string what = "xl list -l " + domain;
@@ -112,6 +61,7 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config_f
     d.name = config_domain_name(config);
     d.uuid = config["c_info"].value("uuid", "");
     d.guest = config_guest_type(config);
+    d.libxl_config = config;
     d.record = config_record(config, "domain " + d.name);
     const auto &b = config.value("b_info", nlohmann::json::object());
     d.memory_kb = b.value("max_memkb", 0ull);
@@ -200,6 +150,14 @@ XlRestartSteps::XlRestartSteps(MoveRequest req, DomainFacts facts, ReceiverFacts
     : req_(std::move(req)), d_(std::move(facts)), r_(std::move(receiver)) {
     saved_ = std::string(kSavedDir) + "/" + d_.uuid + ".cfg";
     remote_cfg_ = saved_;
+    if (d_.config_text.empty()) return;  // check_receiver says so
+    try {
+        const XlConfigDevices file = xl_config_devices(d_.config_text, d_.config_path);
+        start_text_ = pin_to_running(d_.config_text, FileDevices{file.vifs, file.disk_targets},
+                                     running_devices(d_.libxl_config, "domain " + d_.name), d_.uuid, d_.name, d_.config_path);
+    } catch (const Error &e) {
+        pin_error_ = e.what();
+    }
 }
 
 XlRestartSteps::~XlRestartSteps() = default;
@@ -224,15 +182,14 @@ ProcessResult XlRestartSteps::ask_receiver(const std::vector<std::string> &argv,
 }
 
 std::string XlRestartSteps::receiver_domid() const {
-    for (const auto &dom : listed_domains_json(ask_receiver({"xl", "list", "-l"}, "xl list -l").out, req_.host + ": xl list -l"))
-        if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid)
-            return std::to_string(dom.value("domid", 0u));
-    return "";
+    const auto id = domid_with_uuid(ask_receiver({"xl", "list", "-l"}, "xl list -l").out, d_.uuid, req_.host + ": xl list -l");
+    return id ? std::to_string(*id) : "";
 }
 
 void XlRestartSteps::check_receiver() {
     if (d_.config_text.empty())
         throw Error(d_.config_path + ": cannot read the config file of " + d_.name + " (give it with --config)");
+    if (!pin_error_.empty()) throw Error(pin_error_);
     if (r_.free_kb < d_.memory_kb)
         throw Error(req_.host + " has " + std::to_string(r_.free_kb / 1024) + " MiB free, " + d_.name + " needs " +
                     std::to_string(d_.memory_kb / 1024) + " MiB");
@@ -241,14 +198,14 @@ void XlRestartSteps::check_receiver() {
     const ProcessResult r = run_captured(remote(test), kAskSeconds);
     if (r.timed_out) throw Error(req_.host + ": checking the domain's paths: no answer in " + std::to_string(static_cast<int>(kAskSeconds)) + " s (a hung mount?)");
     if (r.status != 0) throw Error(req_.host + ": " + first_line(r.out.empty() ? r.err : r.out));
-    must(remote({"sh", "-c", "umask 077 && mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"", "sh", kSavedDir, d_.config_text, remote_cfg_}),
+    must(remote({"sh", "-c", "umask 077 && mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"", "sh", kSavedDir, start_text_, remote_cfg_}),
          req_.host + ": copying the config", true);
     must(remote({"cpucompat", "create", "--check", remote_cfg_}), req_.host + ": cpucompat create --check", true);
 }
 
 void XlRestartSteps::save_config() {
     ensure_private_dir(kSavedDir);
-    write_durably(saved_, d_.config_text);
+    write_durably(saved_, start_text_);
 }
 
 std::vector<std::string> XlRestartSteps::create_overrides() const {
@@ -276,14 +233,9 @@ void XlRestartSteps::confirm_gone() {
     for (;;) {
         const ProcessResult r = run_captured({"xl", "list", "-l"}, kAskSeconds);
         if (r.status != 0) throw Error("xl list -l: " + (r.timed_out ? std::string("no answer in time") : first_line(r.err)));
-        unsigned domid = 0;
-        bool there = false;
-        for (const auto &dom : listed_domains_json(r.out, "xl list -l"))
-            if (dom.contains("config") && dom["config"].value("c_info", nlohmann::json::object()).value("uuid", "") == d_.uuid) {
-                there = true;
-                domid = dom.value("domid", 0u);
-            }
-        if (!there) return;
+        const auto found = domid_with_uuid(r.out, d_.uuid, "xl list -l");
+        if (!found) return;
+        const uint32_t domid = *found;
         // Still running (not shut down, not dying): it is not going away.
         const ProcessResult one = run_captured({"xl", "list", std::to_string(domid)}, kAskSeconds);
         const auto listed = one.status == 0 ? listed_domain(one.out) : std::nullopt;

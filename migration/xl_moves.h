@@ -16,6 +16,7 @@
 #include "process.h"
 #include "restart.h"
 #include "storage_check.h"
+#include "xl_output.h"
 
 namespace cpucompat {
 
@@ -40,22 +41,12 @@ struct DomainFacts {
     uint64_t memory_kb = 0;
     std::vector<std::string> paths;      // kernel, ramdisk, disks: must exist on the receiver
     std::vector<std::string> disks;      // its disks alone: the same on both hosts for a restart
+    nlohmann::json libxl_config;         // libxl's stored config of the running domain (`xl list -l`)
     LiveCapability live;                 // whether this host's Xen can move it live
 };
 // config: the domain's xl config file, or "" for /etc/xen/NAME.cfg; a
 // missing file is not an error here (only a restart needs it).
 DomainFacts gather_domain(const std::string &domain, const std::string &config);
-
-// The state letters and CPU seconds of the one domain in `xl list NAME`'s
-// output (a header line, then "name id mem vcpus state time"); nullopt when
-// the output is not that.
-struct ListedDomain {
-    std::string state;
-    double cpu_seconds = 0;
-    bool paused() const { return state.find('p') != std::string::npos; }
-    bool crashed() const { return state.find('c') != std::string::npos; }
-};
-std::optional<ListedDomain> listed_domain(const std::string &xl_list_out);
 
 // A domain that now runs on `receiver` must not be started here again by
 // xendomains at the next boot: each entry of /etc/xen/auto (xendomains'
@@ -101,7 +92,9 @@ public:
     void destroy_on_receiver() override;
     void start_on_sender() override;
     const std::string &saved_config() const { return saved_; }
-    const std::string &start_config() const { return d_.config_text; }
+    // The text a restart starts it from: the config file pinned to what it
+    // ran with (running_config.h).
+    const std::string &start_config() const { return start_text_; }
     // KEY=VALUE for cpucompat create on either host: the uuid (and mode) it ran with.
     std::vector<std::string> create_overrides() const;
 
@@ -127,6 +120,8 @@ private:
     ReceiverFacts r_;
     std::string saved_;       // local copy of the config
     std::string remote_cfg_;  // its copy on the receiver
+    std::string start_text_;  // the config file pinned to what the domain ran with
+    std::string pin_error_;   // why it could not be pinned: check_receiver refuses
     std::unique_ptr<Session> held_;  // cpucompat create --hold there
 };
 

@@ -12,4 +12,15 @@ namespace cpucompat {
 // no domain.
 std::string xl_config_domain_name(const std::string &path, const std::vector<std::string> &overrides);
 
+// The devices config text `text` (from file `path`) gives a domain, as xl
+// reads them: the vif= list's specs as written, and each disk's target
+// (libxl's pdev_path, from libxlutil's disk parser; an empty CD-ROM has
+// none and is left out). Throws Error naming the file when it cannot be
+// parsed.
+struct XlConfigDevices {
+    std::vector<std::string> vifs;
+    std::vector<std::string> disk_targets;
+};
+XlConfigDevices xl_config_devices(const std::string &text, const std::string &path);
+
 }  // namespace cpucompat
