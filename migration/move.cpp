@@ -86,6 +86,7 @@ MoveResult carry_out_move(const MoveRequest &req, const DomainFacts &d, const Re
     entry.config = steps.start_config();
     entry.saved_config = steps.saved_config();
     entry.holder_pid = getpid();
+    entry.shutdown_timeout = req.shutdown_timeout;
     bool journalled = false;
     RestartHooks hooks;
     hooks.on_start = progress.on_start;

@@ -53,7 +53,8 @@ nlohmann::ordered_json move_entry_json(const MoveEntry &e) {
     nlohmann::ordered_json j{{"format", kMoveEntryFormat}, {"role", move_role_name(e.role)}, {"domain", e.domain},
                              {"uuid", e.uuid},           {"sender", e.sender},               {"receiver", e.receiver},
                              {"ssh", e.ssh},             {"step", move_step_name(e.step)},   {"outcome", e.outcome},
-                             {"holder_pid", e.holder_pid}, {"saved_config", e.saved_config}, {"config", e.config}};
+                             {"holder_pid", e.holder_pid}, {"shutdown_timeout", e.shutdown_timeout},
+                             {"saved_config", e.saved_config}, {"config", e.config}};
     j["history"] = nlohmann::ordered_json::array();
     for (const auto &[step, t] : e.history) j["history"].push_back({{"step", step}, {"time", t}});
     return j;
@@ -66,7 +67,8 @@ MoveEntry move_entry_from_json(const std::string &text, const std::string &where
     if (!j.contains("format") || j["format"] != kMoveEntryFormat)
         throw bad(std::string("not a move journal entry of format ") + kMoveEntryFormat);
     static const std::set<std::string> known{"format", "role",    "domain",     "uuid",         "sender", "receiver", "ssh",
-                                             "step",   "outcome", "holder_pid", "saved_config", "config", "history"};
+                                             "step",   "outcome", "holder_pid", "saved_config", "config", "history",
+                                             "shutdown_timeout"};
     for (const auto &[k, v] : j.items())
         if (!known.count(k)) throw bad("unknown key \"" + k + "\"");
     const auto text_of = [&](const char *k) {
@@ -102,6 +104,13 @@ MoveEntry move_entry_from_json(const std::string &text, const std::string &where
         j["holder_pid"].get<long long>() > 4194304)
         throw bad("\"holder_pid\" missing or not a process id");
     e.holder_pid = j["holder_pid"].get<int>();
+    // Absent in entries written before it was recorded: the default then.
+    if (j.contains("shutdown_timeout")) {
+        const auto &t = j["shutdown_timeout"];
+        if (!t.is_number() || !(t.get<double>() > 0) || t.get<double>() > 86400)
+            throw bad("\"shutdown_timeout\" is not a number of seconds (0 .. 86400]");
+        e.shutdown_timeout = t.get<double>();
+    }
     if (!j.contains("history") || !j["history"].is_array()) throw bad("\"history\" missing or not a list");
     for (const auto &h : j["history"]) {
         if (!h.is_object() || h.size() != 2 || !h.contains("step") || !h["step"].is_string() || !h.contains("time") ||
@@ -110,6 +119,15 @@ MoveEntry move_entry_from_json(const std::string &text, const std::string &where
         e.history.emplace_back(h["step"].get<std::string>(), h["time"].get<long long>());
     }
     return e;
+}
+
+long long going_down_until(const MoveEntry &e) {
+    if (e.role != MoveRole::sender || e.step != MoveStep::shutdown_requested) return 0;
+    long long asked = 0;
+    for (const auto &[step, t] : e.history)
+        if (step == move_step_name(MoveStep::shutdown_requested)) asked = t;
+    if (asked <= 0) return 0;
+    return asked + static_cast<long long>(e.shutdown_timeout) + 60;
 }
 
 const char *presence_name(Presence p) {

@@ -58,10 +58,20 @@ struct MoveEntry {
     MoveStep step = MoveStep::shutdown_requested;
     std::string outcome;           // set when finished, or when left down/unknown
     int holder_pid = 0;            // the process driving the move (information only)
+    double shutdown_timeout = 120; // how long the guest was given to shut down (s)
     std::vector<std::pair<std::string, long long>> history;  // step name, unix time
 
     bool finished() const { return step == MoveStep::finished; }
 };
+
+// Until when (unix time) a sender's domain may still be going down by this
+// move's own request: a wrapper killed right after asking the guest to shut
+// down leaves a guest that shuts down by itself a little later. Recovery
+// that found it still running before then would close the move and the
+// domain would be down everywhere, so it waits until then for it to go.
+// The time the shutdown was requested plus its timeout plus a minute to be
+// destroyed; 0 for any other step or role.
+long long going_down_until(const MoveEntry &e);
 
 // Advances the entry to `s` at unix time `now` (history keeps every step).
 void advance(MoveEntry &e, MoveStep s, long long now);

@@ -127,6 +127,12 @@ RecoveryResult recover_entry(const MoveJournalStore &journal, const MoveJournalS
         return res;
     }
     res.here = locate_by_uuid(local_runner(), e.uuid);
+    // Asked to shut down by a wrapper that died: it may be on its way down.
+    for (const long long until = going_down_until(e);
+         !dry_run && until > 0 && (res.here == Presence::running || res.here == Presence::paused) && unix_now() < until;) {
+        sleep(2);
+        res.here = locate_by_uuid(local_runner(), e.uuid);
+    }
     if (e.role == MoveRole::sender) res.there = locate_by_uuid(remote_runner(e), e.uuid);
     res.plan = plan_recovery(e, res.here, res.there);
     if (res.plan.action == RecoverAction::cannot_know) {
@@ -149,7 +155,8 @@ RecoveryResult recover_entry(const MoveJournalStore &journal, const MoveJournalS
         case RecoverAction::cannot_know: break;
         }
         if (res.plan.outcome == "moved") res.autostart_disabled = disable_autostart(e.domain, e.receiver);
-        journal.finish(e, res.plan.outcome, unix_now());
+        MoveEntry closing = e;  // the report keeps the step the move was found at
+        journal.finish(closing, res.plan.outcome, unix_now());
         res.done = true;
     } catch (const Error &err) {
         res.error = err.what();

@@ -20,7 +20,7 @@ Presence locate_by_uuid(const XlRunner &run, const std::string &uuid);
 
 struct RecoveryResult {
     std::string journal;  // the entry's file
-    MoveEntry entry;
+    MoveEntry entry;      // as it was found (its step: where the move stopped)
     Presence here = Presence::unknown, there = Presence::unknown;
     RecoverPlan plan;
     bool busy = false;     // its move still runs (the lock is held): left alone

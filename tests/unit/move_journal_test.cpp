@@ -283,6 +283,10 @@ TEST_CASE("move journal entries: written, read back, and hostile files refused")
         {with("holder_pid", -1), "\"holder_pid\" missing or not a process id"},
         {with("holder_pid", 1e300), "\"holder_pid\" missing or not a process id"},
         {with("domain", ""), "\"domain\" is empty"},
+        {with("shutdown_timeout", 0), "\"shutdown_timeout\" is not a number of seconds"},
+        {with("shutdown_timeout", -5), "\"shutdown_timeout\" is not a number of seconds"},
+        {with("shutdown_timeout", 1e300), "\"shutdown_timeout\" is not a number of seconds"},
+        {with("shutdown_timeout", "120"), "\"shutdown_timeout\" is not a number of seconds"},
         {with("config", 5), "\"config\" missing or not a string"},
         {with("history", nlohmann::ordered_json::array({{{"step", "x"}}})), "\"history\" holds an item"},
         {"{\"format\":\"cpucompat-move/1\",\"format\":\"cpucompat-move/1\"}", "duplicate key"},
@@ -292,6 +296,35 @@ TEST_CASE("move journal entries: written, read back, and hostile files refused")
         INFO(input.substr(0, 200));
         CHECK_THROWS_WITH(move_entry_from_json(input, "moves/x.json"), Catch::StartsWith("moves/x.json:") && Catch::Contains(want));
     }
+}
+
+TEST_CASE("recover: a domain this move asked to shut down is given its time to go") {
+    // The wrapper killed right after asking: the guest goes down by itself
+    // a little later. Until the shutdown timeout (+ a minute to be
+    // destroyed) has passed, recover waits for it instead of closing the
+    // move with the domain "still running" (it would then be down everywhere).
+    MoveEntry e = sample_entry();  // shutdown requested at 1000
+    e.shutdown_timeout = 30;
+    CHECK(going_down_until(e) == 1000 + 30 + 60);
+    MoveEntry entry_written_before = move_entry_from_json(
+        [&] {
+            auto j = move_entry_json(e);
+            j.erase("shutdown_timeout");
+            return j.dump();
+        }(),
+        "old.json");
+    CHECK(entry_written_before.shutdown_timeout == 120);
+    CHECK(going_down_until(entry_written_before) == 1000 + 120 + 60);
+    MoveEntry later = e;
+    advance(later, MoveStep::gone_here, 1010);
+    CHECK(going_down_until(later) == 0);
+    MoveEntry held = e;
+    held.role = MoveRole::receiver;
+    held.step = MoveStep::held;
+    CHECK(going_down_until(held) == 0);
+    MoveEntry no_history = e;
+    no_history.history.clear();
+    CHECK(going_down_until(no_history) == 0);
 }
 
 TEST_CASE("move journal store: durable files, finished moves kept apart, what it refuses") {
