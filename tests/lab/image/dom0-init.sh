@@ -31,6 +31,20 @@ hostname "$name"
 
 for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || say "insmod $m failed"; done
 mount -t xenfs xenfs /proc/xen || say "mount xenfs failed"
+# /var/lib is this host's own disk (serial cpucompat-var, ext4), as on a
+# real host: the move journal and dpkg's database survive a crash or a
+# reboot. A fresh disk gets the image's /var/lib first.
+for b in /sys/block/vd*; do
+    [ "$(cat "$b/serial" 2>/dev/null)" = cpucompat-var ] || continue
+    dev=/dev/${b##*/}
+    mkdir -p /mnt/var
+    if mount -t ext4 "$dev" /mnt/var; then
+        [ -e /mnt/var/.lab-var ] || { cp -a /var/lib/. /mnt/var/ && touch /mnt/var/.lab-var; } || say "populating $dev failed"
+        umount /mnt/var && mount -t ext4 "$dev" /var/lib && say "/var/lib on $dev ($(ls /var/lib/cpucompat/moves 2>/dev/null | wc -l) entries in moves/)"
+    else
+        say "mount $dev failed: /var/lib stays in RAM"
+    fi
+done
 # What udev would link: Xen's block hotplug script locks through /dev/stdin.
 ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 

@@ -53,6 +53,12 @@ for f in block block-common.sh xen-hotplug-common.sh xen-script-common.sh lockin
     cp -a "/etc/xen/scripts/$f" "$root/etc/xen/scripts/"
 done
 
+# Guests' NICs are attached to nothing: the lab checks who they are (their
+# MACs, across moves), not their traffic. This hotplug script is all xl
+# needs for a vif (script=vif-lab).
+printf '#!/bin/sh\n# lab: a vif connected to nothing (see mk-dom0.sh)\nexit 0\n' > "$root/etc/xen/scripts/vif-lab"
+chmod 755 "$root/etc/xen/scripts/vif-lab"
+
 # Kernel modules, in load order: Xen's, then virtio-pci and virtio-net for
 # the lab's NICs.
 mods=/lib/modules/$kver/kernel/drivers
@@ -62,10 +68,11 @@ for m in xen/xen-privcmd.ko xen/xenfs/xenfs.ko xen/xen-evtchn.ko xen/xen-gntdev.
     basename "$m" >> "$root/lib/modules/order"
 done
 # virtio-blk for the shared disk, xen-blkback to hand it to guests, loop for
-# a host-local image standing in for "another disk under the same name".
-for m in $( (modprobe -S "$kver" --show-depends virtio_pci; modprobe -S "$kver" --show-depends virtio_net;
-             modprobe -S "$kver" --show-depends virtio_blk; modprobe -S "$kver" --show-depends xen-blkback;
-             modprobe -S "$kver" --show-depends loop) |
+# a host-local image standing in for "another disk under the same name",
+# ext4 (and the crc32c it asks for) for the host's own /var/lib disk,
+# xen-netback for guests' NICs.
+for m in $(for mod in virtio_pci virtio_net virtio_blk xen-blkback loop crc32c_generic ext4 xen-netback; do
+               modprobe -S "$kver" --show-depends "$mod"; done |
            awk '/^insmod/ && !seen[$2]++ {print $2}'); do
     cp "$m" "$root/lib/modules/"
     basename "$m" >> "$root/lib/modules/order"

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +29,11 @@ std::string quote(const std::string &s) {
     std::string out = "'";
     for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
+}
+
+std::string serial_log(const std::string &host) {
+    const char *st = std::getenv("LAB_STATE");
+    return (st && *st ? std::string(st) : repo() + "/build/lab/pool") + "/" + host + ".log";
 }
 
 }  // namespace
@@ -97,6 +103,33 @@ void put_file(const std::string &host, const std::string &path, const std::strin
 void copy_to(const std::string &host, const std::string &local, const std::string &remote) {
     const Result r = run({repo() + "/tests/lab/lab", "put", host, local, remote});
     BOOST_REQUIRE_MESSAGE(r.status == 0, "lab put " << host << " " << local << " " << remote << ": exit " << r.status << "\n" << r.err);
+}
+
+void kill_host(const std::string &host) {
+    const Result r = run({repo() + "/tests/lab/lab", "kill", host});
+    BOOST_REQUIRE_MESSAGE(r.status == 0, "lab kill " << host << ": " << r.err);
+}
+
+void boot_host(const std::string &host) {
+    const Result r = run({repo() + "/tests/lab/lab", "boot", host});
+    BOOST_REQUIRE_MESSAGE(r.status == 0, "lab boot " << host << ": " << r.err);
+    BOOST_TEST_MESSAGE(r.err);
+}
+
+size_t serial_size(const std::string &host) {
+    std::ifstream in(serial_log(host), std::ios::binary | std::ios::ate);
+    return in ? static_cast<size_t>(in.tellg()) : 0;
+}
+
+bool wait_serial(const std::string &host, const std::string &text, size_t from, int seconds) {
+    for (int i = 0; i < seconds * 20; ++i) {
+        std::ifstream in(serial_log(host), std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(from));
+        const std::string tail((std::istreambuf_iterator<char>(in)), {});
+        if (tail.find(text) != std::string::npos) return true;
+        usleep(50 * 1000);
+    }
+    return false;
 }
 
 std::string records_dir() {

@@ -37,6 +37,19 @@ void put_file(const std::string &host, const std::string &path, const std::strin
 // fails the current test unless it arrived.
 void copy_to(const std::string &host, const std::string &local, const std::string &remote);
 
+// A host's power: `lab kill HOST` (SIGKILL to its QEMU, a crash: nothing
+// is flushed) and `lab boot HOST` (boots it again with the same disks,
+// waits until it is up). Both fail the current test unless they worked.
+void kill_host(const std::string &host);
+void boot_host(const std::string &host);
+// Waits until `host`'s serial console (Xen and dom0, the runner's log of it)
+// has a line containing `text` after byte `from`; true if it came in time.
+// Polled locally every 50 ms: no ssh round trip between the sign and what
+// the test does next.
+bool wait_serial(const std::string &host, const std::string &text, size_t from, int seconds);
+// The size of that log now (for `from`).
+size_t serial_size(const std::string &host);
+
 // Where records of observed behaviour go (build/lab/records).
 std::string records_dir();
 
