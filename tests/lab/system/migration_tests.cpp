@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -360,6 +361,28 @@ BOOST_AUTO_TEST_CASE(killed_mid_move_is_recovered_on_one_host, *utf::timeout(180
         BOOST_TEST(must("a", "ls -A /etc/xen/auto") == ".k2.cfg.moved-to-b\n");
         must("a", "rm -rf /etc/xen/auto");
     }
+    // 4. SIGKILL as the shutdown begins: the guest goes down by itself a
+    //    little later (xl shutdown was asked). recover, run at once, finds it
+    //    still up, waits for it to go (its shutdown timeout), then starts it.
+    {
+        const GuestGuard on_a{"a", "k5"}, on_b{"b", "k5"};
+        create_movable("a", "k5");
+        const std::string uuid = uuid_on("a", "k5");
+        // Killed once its `xl shutdown` runs (its own process group: it goes on and asks the guest).
+        const std::string log = must("a", "rm -f /tmp/mv.log; cpucompat migrate --shutdown-timeout 60 k5 b 2>/tmp/mv.log & pid=$!; i=0; "
+                                          "while ! ps -o args | grep -q '^xl shutdown -F -w k5' && [ $i -lt 3000 ]; do sleep 0.05; i=$((i + 1)); done; "
+                                          "kill -KILL $pid; wait $pid; echo \"exit=$?\" >> /tmp/mv.log; cat /tmp/mv.log");
+        BOOST_TEST(log.find("exit=137") != std::string::npos, log);
+        const Result rec = exec("a", "cpucompat --json recover k5");
+        BOOST_TEST(rec.status == 0, rec.err << rec.out);
+        const auto r = nlohmann::json::parse(rec.out)["moves"].at(0);
+        BOOST_TEST(r["step"] == "shutdown-requested", r.dump());
+        BOOST_TEST(r["here"] == "absent", r.dump());
+        BOOST_TEST(r["outcome"] == "recovered", r.dump());
+        BOOST_TEST(uuid_on("a", "k5") == uuid);
+        BOOST_TEST(!wait_console("a", "k5", "GUEST-HELLO", 120).empty());
+        BOOST_TEST(exec("b", "xl domid k5").status != 0);
+    }
     // 3. SIGTERM after confirm-gone: caught; rolled back before "go".
     {
         const GuestGuard on_a{"a", "k3"}, on_b{"b", "k3"};
@@ -391,11 +414,20 @@ long last_number(const std::string &host, const std::string &guest, const std::s
 void create_on_shared_disk(const std::string &host, const std::string &name) {
     must(host, "ln -sf /dev/vda /dev/labdisk && dd if=/dev/zero of=/dev/vda bs=512 count=1 oflag=direct 2>/dev/null");
     put_file(host, "/etc/xen/" + name + ".cfg",
-             guest_config(name, "pv", 128, "") + "cpu_compat = \"level:x86-64-v2\"\ndisk = [ \"phy:/dev/labdisk,xvda,w\" ]\n");
+             guest_config(name, "pv", 128, "") + "cpu_compat = \"level:x86-64-v2\"\ndisk = [ \"phy:/dev/labdisk,xvda,w\" ]\n"
+                                                 "vif = [ \"script=vif-lab\" ]\n");  // no mac=: libxl picks one
     must(host, "cpucompat create /etc/xen/" + name + ".cfg");
     BOOST_REQUIRE_MESSAGE(!wait_console(host, name, "GUEST-DISK 3", 240).empty(),
                           name << " never counted on its disk on " << host << ":\n"
                                << exec(host, "tail -c 1500 /var/log/xen/console/guest-" + name + ".log; xl list").out);
+}
+
+// The uuid and NIC MACs of `dom` on `host`, from libxl's stored config.
+std::string identity_on(const std::string &host, const std::string &dom) {
+    const auto c = nlohmann::json::parse(must(host, "xl list -l " + dom)).at(0).at("config");
+    std::string id = c.at("c_info").at("uuid").get<std::string>();
+    for (const auto &nic : c.value("nics", nlohmann::json::array())) id += " " + nic.value("mac", std::string("?"));
+    return id;
 }
 
 // After a move from `from` to `to`: the copy there started from what the
@@ -425,17 +457,23 @@ BOOST_AUTO_TEST_CASE(restart_on_shared_storage_keeps_every_write, *utf::timeout(
     must("b", "ln -sf /dev/vda /dev/labdisk");
     const auto fresh_console = [](const std::string &host) { exec(host, "rm -f /var/log/xen/console/guest-sd.log"); };
     fresh_console("b");
+    // The MAC libxl picked (none in the file) and the uuid go with it.
+    const std::string identity = identity_on("a", "sd");
+    BOOST_TEST_MESSAGE("sd on a: uuid and MAC " << identity);
+    BOOST_TEST(identity.find(" 00:16:3e:") != std::string::npos, identity);
     const auto there = migrate_json("a", "--shutdown-timeout 120 sd b", 0);
     BOOST_TEST(there["outcome"] == "moved");
     BOOST_TEST(has_phase(there, "storage-check"), there["phases"].dump());
     BOOST_TEST(exec("a", "xl domid sd").status != 0);
     continues_counting("a", "b", "sd");
+    BOOST_TEST(identity_on("b", "sd") == identity);
     // Back from b, where only the config kept for its uuid exists (no /etc/xen/sd.cfg).
     BOOST_TEST(exec("b", "test -e /etc/xen/sd.cfg").status != 0);
     fresh_console("a");
     const auto back = migrate_json("b", "--shutdown-timeout 120 sd a", 0);
     BOOST_TEST(back["outcome"] == "moved");
     continues_counting("b", "a", "sd");
+    BOOST_TEST(identity_on("a", "sd") == identity);
 
     // b's /dev/labdisk is now a local image of the same size: not the LUN.
     must("b", "dd if=/dev/urandom of=/tmp/other.img bs=1M count=64 2>/dev/null && dev=$(losetup -f) && "
@@ -450,4 +488,88 @@ BOOST_AUTO_TEST_CASE(restart_on_shared_storage_keeps_every_write, *utf::timeout(
     const auto none = migrate_json("a", "--dry-run --storage-check=none sd b", 0);
     BOOST_TEST(none["decision"] == "restart");
     exec("b", "rm -f /dev/labdisk; losetup -d $(cat /tmp/other.dev); rm -f /tmp/other.img /tmp/other.dev");
+}
+
+// The receiver's paused copy never runs unless told to, even when the
+// process holding it is killed (SIGKILL: no clean-up of its own) and the
+// sender's wrapper with it. The wrapper is stopped (SIGSTOP) once its ssh
+// session to the receiver runs the create (stopped at the phase's start
+// line, it had not spawned ssh yet), so the copy is built and never told to
+// run; then both are killed. The copy stays paused past its hold time;
+// `recover` on the receiver destroys it (its held entry says it was never told to run), and
+// `recover` on the sender starts the domain there again, with its uuid.
+BOOST_AUTO_TEST_CASE(held_copy_never_runs_without_go, *utf::timeout(1200)) {
+    const GuestGuard on_a{"a", "k4"}, on_b{"b", "k4"};
+    create_movable("a", "k4");
+    const std::string uuid = uuid_on("a", "k4");
+    const std::string log = must(
+        "a", "rm -f /tmp/mv.log; cpucompat migrate --shutdown-timeout 120 k4 b 2>/tmp/mv.log & pid=$!; i=0; "
+             // Stopped once its ssh session to b runs `create --hold`: the
+             // copy there is then built, and READY (which "go" answers)
+             // cannot come back before the stop (ssh's handshake alone takes longer).
+             "while ! ps -o args | grep -q '^ssh.*[c]reate --hold' && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done; "
+             "kill -STOP $pid; "
+             // On b: once the copy is built (paused), SIGKILL whoever holds it.
+             "ssh b 'i=0; until xl list k4 2>/dev/null | grep -q \"k4 .* --p\"; do [ $i -lt 600 ] || exit 1; sleep 0.2; i=$((i + 1)); done; "
+             "sleep 2; ps -o pid,args | grep \"[c]reate --hold\" | while read p rest; do kill -9 $p && echo killed-held $p; done' >> /tmp/mv.log 2>&1; "
+             "kill -9 $pid; kill -CONT $pid; wait $pid; echo \"exit=$?\" >> /tmp/mv.log; cat /tmp/mv.log");
+    BOOST_TEST(log.find("killed-held") != std::string::npos, "the held process was to be killed:\n" << log);
+    BOOST_TEST(log.find("exit=137") != std::string::npos, log);
+    // Past the hold time (30 s) with nobody left to destroy it: still paused.
+    must("b", "sleep 40");
+    const std::string state = must("b", "xl list k4 | tail -n 1");
+    BOOST_TEST(state.find("--p") != std::string::npos, "the copy on b must stay paused: " << state);
+    BOOST_TEST(exec("b", "test -e /var/lib/cpucompat/moves/" + uuid + ".held.json").status == 0);
+
+    const Result there = exec("b", "cpucompat --json recover --all");
+    BOOST_TEST(there.status == 0, there.err << there.out);
+    const auto rb = nlohmann::json::parse(there.out)["moves"].at(0);
+    BOOST_TEST(rb["role"] == "receiver", rb.dump());
+    BOOST_TEST(rb["outcome"] == "destroyed", rb.dump());
+    BOOST_TEST(gone_from("b", "k4"));
+    const Result here = exec("a", "cpucompat --json recover k4");
+    BOOST_TEST(here.status == 0, here.err << here.out);
+    BOOST_TEST(nlohmann::json::parse(here.out)["moves"].at(0)["outcome"] == "recovered", here.out);
+    BOOST_TEST(uuid_on("a", "k4") == uuid);
+    BOOST_TEST(!wait_console("a", "k4", "GUEST-HELLO", 120).empty());
+    BOOST_TEST(exec("b", "xl domid k4").status != 0);
+}
+
+// Others act while an evacuation runs: the owner of ev2 shuts it down, and
+// ev3 is destroyed and a new domain of that name created, while ev1 is being
+// moved (the cell "a concurrent xl shutdown during evacuate"; a concurrent
+// xl migrate ends the same way: the domain is no longer here). Each is gathered again under its lock right before its move: ev2 is
+// skipped (not started anywhere), the new ev3 is skipped (another uuid) and
+// stays where its owner started it.
+BOOST_AUTO_TEST_CASE(evacuate_skips_domains_others_moved_or_stopped, *utf::timeout(1200)) {
+    const GuestGuard g1a{"a", "ev1"}, g1b{"b", "ev1"}, g2a{"a", "ev2"}, g2b{"b", "ev2"}, g3a{"a", "ev3"}, g3b{"b", "ev3"};
+    for (const char *n : {"ev1", "ev2", "ev3"}) create_movable("a", n);
+    const std::string old3 = uuid_on("a", "ev3");
+    // Progress (stderr) shows when ev1's shutdown begins (its move has ~30 s
+    // to go: ev2 and ev3 change well before their turn); each move's
+    // outcome is in the audit log, one JSON line per domain.
+    const std::string out = must(
+        "a", "n=$(wc -l < /var/log/cpucompat/migrations.log 2>/dev/null || echo 0); "
+             "cpucompat evacuate --shutdown-timeout 120 b >/tmp/ev.out 2>/tmp/ev.log & pid=$!; i=0; "
+             "while ! grep -q '[.][.][.]  shutdown' /tmp/ev.log && [ $i -lt 1500 ]; do sleep 0.1; i=$((i + 1)); done; "
+             "xl shutdown -w ev2 >/dev/null 2>&1; xl destroy ev3; cpucompat create /etc/xen/ev3.cfg >/dev/null 2>&1; echo acted >&2; "
+             "wait $pid; echo \"exit=$?\" >&2; tail -n +$((n + 1)) /var/log/cpucompat/migrations.log");
+    BOOST_TEST_MESSAGE(out);
+    std::map<std::string, nlohmann::json> moves;
+    std::istringstream lines(out);
+    for (std::string l; std::getline(lines, l);) {
+        const auto m = nlohmann::json::parse(l);
+        if (m.value("evacuation", false)) moves[m["domain"]] = m;
+    }
+    BOOST_TEST(moves.size() == 3u, out);
+    BOOST_TEST(moves["ev1"]["outcome"] == "moved", moves["ev1"].dump());
+    BOOST_TEST(moves["ev2"]["outcome"] == "skipped", moves["ev2"].dump());
+    BOOST_TEST(moves["ev2"].value("failure", "").find("skipped: no longer here") == 0, moves["ev2"].dump());
+    BOOST_TEST(moves["ev3"]["outcome"] == "skipped", moves["ev3"].dump());
+    BOOST_TEST(moves["ev3"].value("failure", "").find("skipped: ") == 0, moves["ev3"].dump());
+    BOOST_TEST(exec("a", "xl domid ev2").status != 0);
+    BOOST_TEST(exec("b", "xl domid ev2").status != 0);  // started nowhere
+    BOOST_TEST(uuid_on("a", "ev3") != old3);            // the owner's new ev3 stays on a
+    BOOST_TEST(exec("b", "xl domid ev3").status != 0);
+    BOOST_TEST(!wait_console("b", "ev1", "GUEST-HELLO", 120).empty());
 }
