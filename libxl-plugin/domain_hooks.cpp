@@ -17,9 +17,12 @@ extern "C" {
 #include "../toolstack/adapters/libxl_cpuid.h"
 #include "../toolstack/adapters/xen_host.h"
 #include "../toolstack/core/compare.h"
+#include "../toolstack/core/catalogue.h"
 #include "../toolstack/core/domain_policy.h"
+#include "../toolstack/core/guest.h"
 #include "../toolstack/core/mode_choice.h"
 #include "../toolstack/import/domain_record.h"
+#include "../toolstack/import/guest_table.h"
 #include "../toolstack/import/host_config.h"
 #include "../toolstack/import/template_yaml.h"
 #include "../toolstack/core/text.h"
@@ -31,6 +34,7 @@ namespace {
 
 std::mutex g_mutex;
 std::optional<std::string> g_domain_mode;
+std::optional<std::string> g_domain_guest;
 
 constexpr const char *kXlConf = "/etc/xen/xl.conf";
 
@@ -165,12 +169,29 @@ struct Prepared {
 Prepared prepare(libxl_domain_config *dc) {
     Prepared p;
     const ModeChoice choice = mode_for(dc);
-    if (choice.mode.kind == Mode::Kind::off) return p;
+    std::optional<std::string> guest_os;
+    {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        guest_os = g_domain_guest;
+    }
+    if (choice.mode.kind == Mode::Kind::off) {
+        if (guest_os) say(domain_name(dc), "warning: cpu_compat_guest=\"" + *guest_os + "\" is not checked: mode off leaves the host's policy as it is");
+        return p;
+    }
     const GuestType guest = guest_of(dc);
     const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
-    const DomainPlan plan = plan_domain_policy(choice.mode, host, read_cpuid_filters(dc->b_info.cpuid), guest,
+    const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);
+    const DomainPlan plan = plan_domain_policy(choice.mode, host, user, guest,
                                                load_templates_for(choice.mode, host.vendor_id, default_data_dir()),
                                                pool_for(choice.mode, host));
+    // The guest it runs must boot with the policy it gets: else nothing is built.
+    if (guest_os) {
+        const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+        const Featureset minimum = guest_minimum(table.find(*guest_os, "cpu_compat_guest: "), table.levels, guest);
+        const std::string why = guest_refusal(*guest_os, Catalogue::get().names(guest_missing(plan.cpuid.expected.features, minimum)),
+                                              choice.mode.to_string(), !user.cpuid.empty() || !user.msr.empty());
+        if (!why.empty()) throw Error(why);
+    }
     DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected};
     p.record = record_to_json(rec);
     apply_merged_cpuid(dc->b_info.cpuid, plan.cpuid);  // throws before changing anything
@@ -185,6 +206,11 @@ Prepared prepare(libxl_domain_config *dc) {
 void set_domain_config_mode(std::optional<std::string> value) {
     std::lock_guard<std::mutex> lock(g_mutex);
     g_domain_mode = std::move(value);
+}
+
+void set_domain_config_guest(std::optional<std::string> value) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    g_domain_guest = std::move(value);
 }
 
 int create_new(CreateNewFn real, libxl_ctx *ctx, libxl_domain_config *dc, uint32_t *domid,

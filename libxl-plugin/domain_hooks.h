@@ -20,6 +20,8 @@ using CreateRestoreFn = int (*)(libxl_ctx *, libxl_domain_config *, uint32_t *, 
 // cpu_compat as found in the domain config this process parsed last
 // (interpose.cpp sees xl's parse); nullopt when it named none.
 void set_domain_config_mode(std::optional<std::string> value);
+// cpu_compat_guest likewise: the guest OS the domain runs (cpucompat guests).
+void set_domain_config_guest(std::optional<std::string> value);
 
 int create_new(CreateNewFn real, libxl_ctx *ctx, libxl_domain_config *d_config, uint32_t *domid,
                const libxl_asyncop_how *ao_how, const libxl_asyncprogress_how *aop_console_how);

@@ -6,7 +6,8 @@
 //
 // libxlutil: xl parses a domain's config with xlu_cfg_init +
 // xlu_cfg_readdata; watching those is how the plugin learns the config's
-// cpu_compat key, which libxl's domain config has no field for.
+// cpu_compat and cpu_compat_guest keys, which libxl's domain config has no
+// field for.
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -67,6 +68,11 @@ int xlu_cfg_readdata(XLU_Config *cfg, const char *data, int length) {
         cpucompat::plugin::set_domain_config_mode(std::string(value));
     else
         cpucompat::plugin::set_domain_config_mode(std::nullopt);
+    value = nullptr;
+    if (xlu_cfg_get_string(cfg, "cpu_compat_guest", &value, 1) == 0 && value)
+        cpucompat::plugin::set_domain_config_guest(std::string(value));
+    else
+        cpucompat::plugin::set_domain_config_guest(std::nullopt);
     return rc;
 }
 

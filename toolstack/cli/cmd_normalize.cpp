@@ -57,8 +57,7 @@ struct GuestVerdict {
 std::optional<GuestVerdict> judge_guest(const std::string &name, const Policy &p, GuestType type) {
     if (name.empty()) return std::nullopt;
     const LoadedGuestTable table = load_guest_table(default_guest_table_path());
-    Featureset minimum = guest_minimum(table.find(name, "--guest: "), table.levels);
-    if (type == GuestType::pv) minimum = minimum.minus(Catalogue::get().hvm_only());
+    const Featureset minimum = guest_minimum(table.find(name, "--guest: "), table.levels, type);
     return GuestVerdict{name, Catalogue::get().names(guest_missing(p.features, minimum))};
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "catalogue.h"
 #include "text.h"
 
 namespace cpucompat {
@@ -25,6 +26,19 @@ Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels) {
         need |= *it->second.require;
     }
     return need;
+}
+
+Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels, GuestType type) {
+    const Featureset need = guest_minimum(g, levels);
+    return type == GuestType::pv ? need.minus(Catalogue::get().hvm_only()) : need;
+}
+
+std::string guest_refusal(const std::string &guest, const std::vector<std::string> &missing, const std::string &mode, bool user_cpuid) {
+    if (missing.empty()) return "";
+    std::string names;
+    for (const auto &m : missing) names += (names.empty() ? "" : ", ") + m;
+    return "its guest " + guest + " would not boot: it needs " + names + ", which mode " + mode +
+           (user_cpuid ? " with the domain's cpuid=" : "") + " hides (cpucompat guests " + guest + ")";
 }
 
 }  // namespace cpucompat

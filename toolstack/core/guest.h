@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cpu_template.h"
 #include "policy.h"
@@ -38,5 +39,15 @@ Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels);
 
 // What of `minimum` a policy's features lack (empty: the guest can boot).
 inline Featureset guest_missing(const Featureset &offered, const Featureset &minimum) { return minimum.minus(offered); }
+
+// The same for a kind of domain: a PV guest is not asked for HVM-only
+// features (Xen never gives a PV domain those, and a PV kernel does not
+// look for them).
+Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels, GuestType type);
+
+// Why a domain is not built for its guest: one line naming the guest, every
+// feature it would lack, and the mode (with the user's cpuid=, if any)
+// that hides them; "" when nothing is missing. `missing` are feature names.
+std::string guest_refusal(const std::string &guest, const std::vector<std::string> &missing, const std::string &mode, bool user_cpuid);
 
 }  // namespace cpucompat
