@@ -95,12 +95,17 @@ std::optional<std::string> xl_conf_mode() {
     return out;
 }
 
-std::optional<std::string> host_config_mode() {
+std::optional<HostConfig> host_config() {
     std::error_code ec;
     if (!std::filesystem::exists(kHostConfigPath, ec)) return std::nullopt;
     InputText in{kHostConfigPath, ""};
     if (std::filesystem::file_size(kHostConfigPath, ec) > 0) in = read_input_file(kHostConfigPath);
-    return parse_host_config(in).default_mode;
+    return parse_host_config(in);
+}
+
+std::optional<std::string> host_config_mode() {
+    const auto c = host_config();
+    return c ? c->default_mode : std::nullopt;
 }
 
 ModeChoice mode_for(const libxl_domain_config *dc) {
@@ -178,6 +183,9 @@ Prepared prepare(libxl_domain_config *dc) {
         if (guest_os) say(domain_name(dc), "warning: cpu_compat_guest=\"" + *guest_os + "\" is not checked: mode off leaves the host's policy as it is");
         return p;
     }
+    // Not named in its config: this host's default for its name, if any.
+    if (!guest_os)
+        if (const auto c = host_config()) guest_os = default_guest(*c, domain_name(dc));
     const GuestType guest = guest_of(dc);
     const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);

@@ -66,7 +66,23 @@ TEST_CASE("/etc/xen/cpucompat.yaml") {
     CHECK(parse_host_config({"c.yaml", "default: level:x86-64-v2\n"}).default_mode == std::optional<std::string>("level:x86-64-v2"));
     CHECK_FALSE(parse_host_config({"c.yaml", ""}).default_mode);
     CHECK_FALSE(parse_host_config({"c.yaml", "# nothing set\n"}).default_mode);
-    CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: vendor\npool: x\n"}), "c.yaml:2: unknown key \"pool\" (known: default)");
+    CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: vendor\npool: x\n"}), "c.yaml:2: unknown key \"pool\" (known: default, guests)");
+    // The guest of a domain whose config names none: the first pattern that matches its name.
+    const HostConfig g = parse_host_config({"c.yaml", "guests:\n  - match: \"win11-*\"\n    guest: windows-11-24h2\n"
+                                                      "  - match: \"*\"\n    guest: debian-12\n"});
+    CHECK(default_guest(g, "win11-ad") == std::optional<std::string>("windows-11-24h2"));
+    CHECK(default_guest(g, "web1") == std::optional<std::string>("debian-12"));
+    CHECK_FALSE(default_guest(parse_host_config({"c.yaml", "default: vendor\n"}), "web1"));
+    for (const auto &[text, want] : std::vector<std::pair<std::string, std::string>>{
+             {"guests: windows\n", "c.yaml:1: guests: expected a list"},
+             {"guests:\n  - match: a\n", "c.yaml:2: guests: each entry is {match: PATTERN, guest: NAME}"},
+             {"guests:\n  - match: a\n    guest: b\n    extra: c\n", "c.yaml:2: guests: each entry is"},
+             {"guests:\n  - match: \"\"\n    guest: rhel-9\n", "c.yaml:2: guests: match: a pattern"},
+             {"guests:\n  - match: a\n    guest: RHEL 9\n", "c.yaml:2: guests: \"RHEL 9\" is not a guest name"},
+             {"guests:\n  - match: [a]\n    guest: rhel-9\n", "c.yaml:2: guests: each entry is"}}) {
+        INFO(text);
+        CHECK_THROWS_WITH(parse_host_config({"c.yaml", text}), Catch::StartsWith(want));
+    }
     CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: [a, b]\n"}), Catch::StartsWith("c.yaml:1: default: expected a mode"));
     CHECK_THROWS_WITH(parse_host_config({"c.yaml", "default: {\n"}), Catch::StartsWith("c.yaml:"));
 }

@@ -214,4 +214,14 @@ BOOST_AUTO_TEST_CASE(plugin_refuses_a_policy_its_guest_cannot_boot, *utf::timeou
     for (const char *f : {"its guest rhel-10 would not boot", "avx2", "bmi2", "fma", "movbe", "which mode level:x86-64-v2 hides"})
         BOOST_TEST(v2.err.find(f) != std::string::npos, f << ": " << v2.err);
     BOOST_TEST(exec("a", "xl domid r10").status != 0);
+
+    // A config that names no guest gets this host's default for its name.
+    must("a", "cp -p /etc/xen/cpucompat.yaml /tmp/cpucompat.yaml.keep");
+    const CleanupGuard restore{"a", "mv -f /tmp/cpucompat.yaml.keep /etc/xen/cpucompat.yaml"};
+    put_file("a", "/etc/xen/cpucompat.yaml", "guests:\n  - match: \"r10*\"\n    guest: rhel-10\n");
+    put_file("a", "/etc/xen/r10.cfg", guest_config("r10", "pv", 128, "") + "cpu_compat = \"level:x86-64-v2\"\n");
+    const Result by_host = exec("a", "cpucompat create /etc/xen/r10.cfg");
+    BOOST_TEST(by_host.status != 0);
+    BOOST_TEST(by_host.err.find("its guest rhel-10 would not boot") != std::string::npos, by_host.err);
+    BOOST_TEST(exec("a", "xl domid r10").status != 0);
 }
