@@ -4,6 +4,7 @@
 #include <set>
 
 #include "../toolstack/core/error.h"
+#include "../toolstack/core/text.h"
 #include "../toolstack/import/fingerprint.h"
 
 namespace cpucompat {
@@ -24,15 +25,6 @@ constexpr StepName kSteps[] = {
     {MoveStep::held, "held", MoveRole::receiver},
     {MoveStep::finished, "finished", MoveRole::sender},
 };
-
-bool is_uuid(const std::string &s) {
-    if (s.size() != 36) return false;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
 
 }  // namespace
 

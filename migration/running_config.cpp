@@ -5,26 +5,13 @@
 #include <map>
 
 #include "../toolstack/core/error.h"
+#include "../toolstack/core/text.h"
 
 namespace cpucompat {
 
 namespace {
 
-std::string joined(const std::vector<std::string> &v) {
-    if (v.empty()) return "none";
-    std::string s;
-    for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
-
-bool valid_uuid(const std::string &u) {
-    if (u.size() != 36) return false;
-    for (size_t i = 0; i < u.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? u[i] != '-' : !std::isxdigit(static_cast<unsigned char>(u[i]))) return false;
-    }
-    return true;
-}
+std::string joined(const std::vector<std::string> &v) { return v.empty() ? "none" : join(v, ", "); }
 
 // The spec's items without any mac=, with `mac` appended.
 std::string with_mac(const std::string &spec, const std::string &mac) {
@@ -80,7 +67,7 @@ RunningDevices running_devices(const nlohmann::json &config, const std::string &
 
 std::string pin_to_running(const std::string &text, const FileDevices &file, const RunningDevices &running, const std::string &uuid,
                            const std::string &domain, const std::string &path) {
-    if (!valid_uuid(uuid)) throw Error(domain + ": not a uuid: \"" + uuid + "\"");
+    if (!is_uuid(uuid)) throw Error(domain + ": not a uuid: \"" + uuid + "\"");
     auto file_disks = file.disks, ran_disks = running.disks;
     std::sort(file_disks.begin(), file_disks.end());
     std::sort(ran_disks.begin(), ran_disks.end());

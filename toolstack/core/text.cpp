@@ -79,4 +79,13 @@ std::string join(const std::vector<std::string> &items, std::string_view sep) {
     return s;
 }
 
+bool is_uuid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+}
+
 }  // namespace cpucompat

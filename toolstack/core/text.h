@@ -28,4 +28,7 @@ std::string quote_text(std::string_view s, std::size_t max = 60);
 // The items with `sep` between them: join({"a", "b"}, ", ") = "a, b".
 std::string join(const std::vector<std::string> &items, std::string_view sep);
 
+// Whether `s` is a uuid as Xen and libxl print one: 8-4-4-4-12 hex digits.
+bool is_uuid(std::string_view s);
+
 }  // namespace cpucompat
