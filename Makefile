@@ -198,10 +198,13 @@ check:
 $(BUILD)/rel/bench: $(call rel_obj,$(wildcard tests/bench/*.cpp)) $(BUILD)/rel/libcpucompat.a
 	$(CXX) $(REL_FLAGS) $^ -o $@ $(LIBS) -lbenchmark -lpthread
 
-# The host benchmarks, then the plugin's cost in `xl create` on a lab host.
+# The host benchmarks, the plugin's cost in `xl create` on a lab host, then
+# what the wrapper costs a live move and a restart's downtime, each beside
+# the plain xl way in the same run.
 bench: $(BUILD)/rel/bench lab-images
 	CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/rel/bench
 	tests/lab/bench-create.sh
+	tests/lab/bench-move.sh
 
 # --- install -----------------------------------------------------------------
 install: all
