@@ -14,6 +14,7 @@
 #include "../toolstack/adapters/xl_config.h"
 #include "../toolstack/core/text.h"
 #include "journal.h"
+#include "xl_output.h"
 #include "move.h"
 #include "private_files.h"
 #include "process.h"
@@ -144,7 +145,20 @@ int run_held_create(const std::string &config, const std::vector<std::string> &o
     } else {
         say(name, "the sender did not confirm within " + std::to_string(static_cast<int>(hold_s)) + " s; destroying it");
     }
-    if (run_to_stderr({"xl", "destroy", domid}) == 0) finish("destroyed");
+    // The sender may have destroyed the copy already (a move it rolled
+    // back): then xl destroy fails, and the entry is closed all the same
+    // once xl lists no domain with this uuid. If xl cannot tell, it stays
+    // open for `cpucompat recover`.
+    bool gone = run_to_stderr({"xl", "destroy", domid}) == 0;
+    if (!gone && !uuid.empty()) {
+        const ProcessResult all = run_captured({"xl", "list", "-l"});
+        try {
+            gone = all.status == 0 && !domid_with_uuid(all.out, uuid, "xl list -l");
+        } catch (const Error &) {
+            gone = false;
+        }
+    }
+    if (gone) finish("destroyed");
     return 1;
 }
 
