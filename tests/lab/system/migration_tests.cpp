@@ -529,8 +529,9 @@ BOOST_AUTO_TEST_CASE(held_copy_never_runs_without_go, *utf::timeout(1200)) {
     const Result there = exec("b", "cpucompat --json recover --all");
     BOOST_TEST(there.status == 0, there.err << there.out);
     nlohmann::json rb;  // k4's entry (an earlier case's entries on b may be listed too)
-    for (const auto &m : nlohmann::json::parse(there.out)["moves"])
-        if (m["uuid"] == uuid) rb = m;
+    const auto listed = nlohmann::json::parse(there.out);  // kept: the loop must not range over a temporary's member
+    for (const auto &m : listed.at("moves"))
+        if (m.at("uuid") == uuid) rb = m;
     BOOST_TEST(rb["role"] == "receiver", rb.dump());
     BOOST_TEST(rb["outcome"] == "destroyed", rb.dump());
     BOOST_TEST(gone_from("b", "k4"));
