@@ -14,7 +14,8 @@
 #include "../toolstack/adapters/xl_config.h"
 #include "../toolstack/core/text.h"
 #include "journal.h"
-#include "xl_output.h"
+#include "move_limits.h"
+#include "recovery.h"
 #include "move.h"
 #include "private_files.h"
 #include "process.h"
@@ -149,15 +150,9 @@ int run_held_create(const std::string &config, const std::vector<std::string> &o
     // back): then xl destroy fails, and the entry is closed all the same
     // once xl lists no domain with this uuid. If xl cannot tell, it stays
     // open for `cpucompat recover`.
-    bool gone = run_to_stderr({"xl", "destroy", domid}) == 0;
-    if (!gone && !uuid.empty()) {
-        const ProcessResult all = run_captured({"xl", "list", "-l"});
-        try {
-            gone = all.status == 0 && !domid_with_uuid(all.out, uuid, "xl list -l");
-        } catch (const Error &) {
-            gone = false;
-        }
-    }
+    const bool gone = run_to_stderr({"xl", "destroy", domid}) == 0 ||
+                      (!uuid.empty() && locate_by_uuid([](const std::vector<std::string> &argv) { return run_captured(argv, limits::kAskSeconds); },
+                                                       uuid) == Presence::absent);
     if (gone) finish("destroyed");
     return 1;
 }
