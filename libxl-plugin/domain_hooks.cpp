@@ -103,12 +103,22 @@ std::optional<HostConfig> host_config() {
     return parse_host_config(in);
 }
 
-std::optional<std::string> host_config_mode() {
-    const auto c = host_config();
-    return c ? c->default_mode : std::nullopt;
-}
+// /etc/xen/cpucompat.yaml, read at most once per creation, and only when
+// something asks for it (the mode's last source, the guest's default).
+class HostConfigOnce {
+public:
+    const std::optional<HostConfig> &get() {
+        if (!read_) value_ = host_config();
+        read_ = true;
+        return value_;
+    }
 
-ModeChoice mode_for(const libxl_domain_config *dc) {
+private:
+    bool read_ = false;
+    std::optional<HostConfig> value_;
+};
+
+ModeChoice mode_for(const libxl_domain_config *dc, HostConfigOnce &host_cfg) {
     ModeSources s;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
@@ -118,7 +128,8 @@ ModeChoice mode_for(const libxl_domain_config *dc) {
         s.record = record_from_json(*rec, "the domain's cpucompat record").mode;
     if (!s.domain_config && !s.record) {
         s.xl_conf = xl_conf_mode();
-        if (!s.xl_conf) s.host_config = host_config_mode();
+        if (!s.xl_conf)
+            if (const auto &c = host_cfg.get()) s.host_config = c->default_mode;
     }
     return choose_mode(s);
 }
@@ -173,7 +184,8 @@ struct Prepared {
 
 Prepared prepare(libxl_domain_config *dc) {
     Prepared p;
-    const ModeChoice choice = mode_for(dc);
+    HostConfigOnce host_cfg;
+    const ModeChoice choice = mode_for(dc, host_cfg);
     std::optional<std::string> guest_os;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
@@ -185,7 +197,7 @@ Prepared prepare(libxl_domain_config *dc) {
     }
     // Not named in its config: this host's default for its name, if any.
     if (!guest_os)
-        if (const auto c = host_config()) guest_os = default_guest(*c, domain_name(dc));
+        if (const auto &c = host_cfg.get()) guest_os = default_guest(*c, domain_name(dc));
     const GuestType guest = guest_of(dc);
     const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);
