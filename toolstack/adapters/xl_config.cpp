@@ -16,6 +16,30 @@ extern "C" {
 
 namespace cpucompat {
 
+namespace {
+
+// xl.cfg text read by libxlutil, as xl reads it; destroyed with the object.
+// Syntax errors are reported on stderr naming `path`; Error if unreadable.
+class ParsedConfig {
+public:
+    ParsedConfig(const std::string &data, const std::string &path) : cfg_(xlu_cfg_init(stderr, path.c_str())) {
+        if (!cfg_) throw Error(path + ": " + std::strerror(errno));
+        if (const int rc = xlu_cfg_readdata(cfg_, data.data(), static_cast<int>(data.size())); rc) {
+            xlu_cfg_destroy(cfg_);
+            throw Error(path + ": not an xl config: " + std::strerror(rc));
+        }
+    }
+    ~ParsedConfig() { xlu_cfg_destroy(cfg_); }
+    ParsedConfig(const ParsedConfig &) = delete;
+    ParsedConfig &operator=(const ParsedConfig &) = delete;
+    XLU_Config *get() const { return cfg_; }
+
+private:
+    XLU_Config *cfg_;
+};
+
+}  // namespace
+
 std::string xl_config_domain_name(const std::string &path, const std::vector<std::string> &overrides) {
     std::ifstream in(path);
     if (!in) throw Error(path + ": cannot read: " + std::strerror(errno));
@@ -23,29 +47,15 @@ std::string xl_config_domain_name(const std::string &path, const std::vector<std
     std::stringstream text;
     text << std::string(std::istreambuf_iterator<char>(in), {}) << "\n";
     for (const auto &kv : overrides) text << kv << "\n";
-    const std::string data = text.str();
-    // libxlutil reports syntax errors on the FILE it is given, naming `path`.
-    XLU_Config *cfg = xlu_cfg_init(stderr, path.c_str());
-    if (!cfg) throw Error(path + ": " + std::strerror(errno));
-    const int rc = xlu_cfg_readdata(cfg, data.data(), static_cast<int>(data.size()));
+    const ParsedConfig cfg(text.str(), path);
     const char *name = nullptr;
-    const bool found = !rc && xlu_cfg_get_string(cfg, "name", &name, 0) == 0 && name && *name;
-    const std::string out = found ? name : "";
-    xlu_cfg_destroy(cfg);
-    if (rc) throw Error(path + ": not an xl config: " + std::strerror(rc));
-    if (!found) throw Error(path + ": names no domain (no name=)");
-    return out;
+    if (xlu_cfg_get_string(cfg.get(), "name", &name, 0) != 0 || !name || !*name) throw Error(path + ": names no domain (no name=)");
+    return name;
 }
 
 XlConfigDevices xl_config_devices(const std::string &text, const std::string &path) {
-    XLU_Config *cfg = xlu_cfg_init(stderr, path.c_str());
-    if (!cfg) throw Error(path + ": " + std::strerror(errno));
-    const std::string data = text + "\n";
-    const int rc = xlu_cfg_readdata(cfg, data.data(), static_cast<int>(data.size()));
-    if (rc) {
-        xlu_cfg_destroy(cfg);
-        throw Error(path + ": not an xl config: " + std::strerror(rc));
-    }
+    const ParsedConfig parsed(text + "\n", path);
+    XLU_Config *cfg = parsed.get();
     XlConfigDevices out;
     std::string bad;
     XLU_ConfigList *list = nullptr;
@@ -66,7 +76,6 @@ XlConfigDevices xl_config_devices(const std::string &text, const std::string &pa
                 out.disk_targets.push_back(disk.pdev_path);
             libxl_device_disk_dispose(&disk);
         }
-    xlu_cfg_destroy(cfg);
     if (!bad.empty()) throw Error(bad);
     return out;
 }
