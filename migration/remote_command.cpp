@@ -1,5 +1,7 @@
 #include "remote_command.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
 
 #include "../toolstack/core/error.h"
@@ -32,13 +34,34 @@ std::vector<std::string> ssh_argv(const std::string &ssh_command, const std::str
     return out;
 }
 
-std::string with_keepalive(const std::string &ssh_command) {
+namespace {
+
+bool is_openssh(const std::string &ssh_command) {
     std::istringstream words(ssh_command.empty() ? "ssh" : ssh_command);
     std::string first;
     words >> first;
-    const std::string base = first.substr(first.rfind('/') + 1);
-    if (base != "ssh") return ssh_command;
+    return first.substr(first.rfind('/') + 1) == "ssh";
+}
+
+}  // namespace
+
+std::string with_keepalive(const std::string &ssh_command) {
+    if (!is_openssh(ssh_command)) return ssh_command;
     return (ssh_command.empty() ? "ssh" : ssh_command) + " -o ConnectTimeout=15 -o ServerAliveInterval=5 -o ServerAliveCountMax=6";
+}
+
+std::string with_shared_connection(const std::string &ssh_command, const std::string &control_dir, int persist_seconds) {
+    // xl and ssh_argv split the command on spaces: no space may enter it.
+    if (!is_openssh(ssh_command) || control_dir.empty() || control_dir.find_first_of(" \t\n%") != std::string::npos)
+        return ssh_command;
+    // FNV-1a: tells commands apart, no secret to keep (%C, ssh's own hash
+    // of user, host and port, follows it).
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : ssh_command) h = (h ^ c) * 0x100000001b3ULL;
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
+    return (ssh_command.empty() ? "ssh" : ssh_command) + " -o ControlMaster=auto -o ControlPath=" + control_dir + "/" + digest +
+           "-%C -o ControlPersist=" + std::to_string(persist_seconds < 1 ? 1 : persist_seconds);
 }
 
 }  // namespace cpucompat

@@ -27,4 +27,18 @@ std::vector<std::string> ssh_argv(const std::string &ssh_command, const std::str
 // commands are returned as they are.
 std::string with_keepalive(const std::string &ssh_command);
 
+// ssh_command, when it is OpenSSH's ssh, with its connections to a host
+// shared (ControlMaster=auto): the first command opens a connection that
+// the later ones of a move reuse. Under TCG a key exchange costs ~3 s, and
+// a restart paid one inside the guest's downtime (the held create); over
+// a shared connection a command starts in ~0.5 s. The master is ssh's
+// own (its own session, stdio on /dev/null): it ends persist_seconds after
+// its last command, or when its keepalive says the link is gone, so a
+// command through it fails (255) as one over its own connection would.
+// Sockets live in control_dir (root's, 0700: the caller makes it). The
+// path carries a digest of ssh_command, so commands with other options (a
+// key, a port, a jump host) never share a connection. Other commands are
+// returned as they are.
+std::string with_shared_connection(const std::string &ssh_command, const std::string &control_dir, int persist_seconds);
+
 }  // namespace cpucompat

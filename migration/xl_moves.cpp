@@ -120,10 +120,32 @@ std::vector<std::string> list_guest_domains() {
     return names;
 }
 
+namespace {
+
+// Where the shared ssh connections of moves keep their sockets.
+constexpr const char *kSshControlDir = "/run/cpucompat/ssh";
+
+// The ssh command of a move's own steps: keepalive, and one connection to
+// the receiver that they share (remote_command.h), kept while the move may
+// wait for its guest to shut down. Without a private directory for the
+// socket, each command opens its own connection, as before.
+std::string move_ssh(const MoveRequest &req) {
+    const std::string ssh = with_keepalive(req.ssh);
+    try {
+        ensure_private_dir(kSshControlDir);
+    } catch (const Error &) {
+        return ssh;
+    }
+    return with_shared_connection(ssh, kSshControlDir, static_cast<int>(req.shutdown_timeout + kGoneSeconds + kAskSeconds));
+}
+
+}  // namespace
+
 HostFacts gather_host_facts(const MoveRequest &req) {
     // One round trip; the reply is untrusted (host_facts.h reads it strictly).
+    // It opens the connection a restart's steps go on to share.
     const std::string what = req.host + ": cpucompat facts";
-    return host_facts_from_json(must(ssh_argv(req.ssh, req.host, {"cpucompat", "--json", "facts"}), what, true).out, what);
+    return host_facts_from_json(must(ssh_argv(move_ssh(req), req.host, {"cpucompat", "--json", "facts"}), what, true).out, what);
 }
 
 ReceiverFacts receiver_facts(const HostFacts &f, GuestType guest, const std::string &host) {
@@ -163,7 +185,7 @@ XlRestartSteps::XlRestartSteps(MoveRequest req, DomainFacts facts, ReceiverFacts
 XlRestartSteps::~XlRestartSteps() = default;
 
 std::vector<std::string> XlRestartSteps::remote(const std::vector<std::string> &argv) const {
-    return ssh_argv(with_keepalive(req_.ssh), req_.host, argv);
+    return ssh_argv(move_ssh(req_), req_.host, argv);
 }
 
 ProcessResult XlRestartSteps::ask_receiver(const std::vector<std::string> &argv, const std::string &what) const {

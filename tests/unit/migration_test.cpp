@@ -170,6 +170,30 @@ TEST_CASE("ssh keepalive is added to OpenSSH's ssh only") {
     CHECK(with_keepalive("sshpass -p x ssh") == "sshpass -p x ssh");
 }
 
+TEST_CASE("shared ssh connections: OpenSSH's ssh only, one socket per command and host") {
+    const std::string shared = with_shared_connection("ssh", "/run/cpucompat/ssh", 240);
+    CHECK(shared.rfind("ssh -o ControlMaster=auto -o ControlPath=/run/cpucompat/ssh/", 0) == 0);
+    CHECK(shared.size() > 30);
+    CHECK(shared.substr(shared.size() - 25) == "-%C -o ControlPersist=240");
+    // ssh_argv splits it into words again: no word may be lost or merged.
+    CHECK(ssh_argv(shared, "b", {"true"}).size() == 10);
+    // Another command (another key, port...) gets another socket; the
+    // same command the same one.
+    const auto path = [](const std::string &cmd) {
+        const std::string s = with_shared_connection(cmd, "/d", 1);
+        const auto at = s.find("ControlPath=");
+        return s.substr(at, s.find(' ', at) - at);
+    };
+    CHECK(path("ssh") == path("ssh"));
+    CHECK(path("ssh") != path("ssh -i /root/.ssh/other"));
+    CHECK(path("ssh -p 2222") != path("ssh -p 2223"));
+    CHECK(with_shared_connection("ssh", "/d", 0).find("ControlPersist=1") != std::string::npos);
+    CHECK(with_shared_connection("dbclient -y", "/d", 60) == "dbclient -y");
+    CHECK(with_shared_connection("ssh", "", 60) == "ssh");
+    CHECK(with_shared_connection("ssh", "/my dir", 60) == "ssh");
+    CHECK(with_shared_connection("ssh", "/d%h", 60) == "ssh");
+}
+
 // The sender's end of `cpucompat create --hold`, against real processes.
 TEST_CASE("session: lines both ways, the end of the other side, timeouts") {
     SECTION("a conversation") {
