@@ -59,6 +59,24 @@ TEST_CASE("level ANDs features, takes minimum limits, and closes under dependenc
     CHECK(lvl.features == Catalogue::get().close_under_deps(lvl.features));
 }
 
+TEST_CASE("union_of ORs features and takes maximum limits: the bound opposite level") {
+    const std::vector<Policy> ps{load("instlat-interlagos.txt"), load("instlat-zen1.txt"), load("instlat-milan.txt")};
+    const Policy u = union_of(ps);
+    const Policy lvl = level(ps);
+    CHECK(has(u, "xop"));     // Interlagos only
+    CHECK(has(u, "clzero"));  // Zen only
+    CHECK(has(u, "avx2"));
+    for (const auto &p : ps) {
+        CHECK(p.features.minus(u.features).empty());
+        CHECK(u.max_leaf >= p.max_leaf);
+        CHECK(u.max_extd_leaf >= p.max_extd_leaf);
+        CHECK(u.max_subleaf7 >= p.max_subleaf7);
+    }
+    CHECK(lvl.features.minus(u.features).empty());
+    CHECK(u.vendor_id == ps.front().vendor_id);
+    CHECK_THROWS_WITH(union_of({}), "union_of needs at least one policy");
+}
+
 TEST_CASE("level refuses mixed vendors and lists each group") {
     CHECK_THROWS_WITH(level({load("instlat-milan.txt"), load("instlat-skylake-server.txt"), load("instlat-zen1.txt")}),
                       "cannot level across vendors: AuthenticAMD (inputs 1 3) GenuineIntel (inputs 2)");

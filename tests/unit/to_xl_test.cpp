@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "../../toolstack/adapters/libxl_cpuid.h"
+#include "../../toolstack/core/catalogue.h"
+#include "../../toolstack/core/cpuid_filters.h"
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/core/normalize.h"
 #include "../../toolstack/core/to_xl.h"
@@ -89,4 +91,37 @@ TEST_CASE("libxl's parser rejects what xl would reject, with the reason") {
     x.form = XlCpuid::Form::xend_list;
     x.items = {"0x1:ecx=0101"};
     CHECK_THROWS_WITH(validate_with_libxl(x), "libxl rejects cpuid entry \"0x1:ecx=0101\": register value is not 32 characters");
+}
+
+// The one builder of xend items (to_xl's list form and merge_cpuid).
+TEST_CASE("cpuid filters: a feature's character lands in its register, limits only where nothing was written") {
+    const Catalogue &cat = Catalogue::get();
+    CpuidFilters f;
+    REQUIRE(f.set_cpuid_feature(*cat.find("avx"), '0'));     // leaf 1 ecx bit 28
+    REQUIRE(f.set_cpuid_feature(*cat.find("sse4-2"), '0'));  // leaf 1 ecx bit 20
+    REQUIRE(f.set_cpuid_feature(*cat.find("avx2"), '1'));    // leaf 7,0 ebx bit 5
+    CHECK_FALSE(f.set_cpuid_feature(*cat.find("rsba"), '0'));  // an MSR bit: not in the xend form
+    CHECK(f.msr.empty());
+    CHECK(f.feature_char(cat.find("avx")->id) == '0');
+    CHECK(f.feature_char(cat.find("avx2")->id) == '1');
+    CHECK(f.feature_char(cat.find("sse3")->id) == 'x');
+    CHECK(f.feature_char(cat.find("rsba")->id) == 'x');
+
+    Policy host, want;
+    host.max_leaf = 0xd, host.max_subleaf7 = 1, host.max_extd_leaf = 0x80000021;
+    want.max_leaf = 0xb, want.max_subleaf7 = 1, want.max_extd_leaf = 0x80000008;
+    f.cpuid[{kExtdBase, kNoSubleaf, 0}] = filter_bits(0x8000001e);  // written before: kept
+    f.lower_limits(want, host);
+    CHECK(f.cpuid.at({0, kNoSubleaf, 0}) == filter_bits(0xb));
+    CHECK(f.cpuid.count({7, 0, 0}) == 0);  // not lowered: not written
+    CHECK(f.cpuid.at({kExtdBase, kNoSubleaf, 0}) == filter_bits(0x8000001e));
+
+    std::string leaf1(32, 'x');
+    leaf1[31 - 28] = '0';
+    leaf1[31 - 20] = '0';
+    std::string leaf7b(32, 'x');
+    leaf7b[31 - 5] = '1';
+    CHECK(f.xend_items() == std::vector<std::string>{"0x0:eax=" + filter_bits(0xb), "0x1:ecx=" + leaf1, "0x7,0:ebx=" + leaf7b,
+                                                     "0x80000000:eax=" + filter_bits(0x8000001e)});
+    CHECK(filter_bits(0xb) == "00000000000000000000000000001011");
 }

@@ -84,19 +84,6 @@ int emit(const GlobalOptions &g, const std::string &title, const std::vector<Imp
     return strict ? 1 : 0;
 }
 
-// A reference host for a level's cpuid= line: everything any member has,
-// so the line hides the same features on every member.
-Policy union_of(const std::vector<Policy> &ps) {
-    Policy u = ps.front();
-    for (const auto &p : ps) {
-        u.features |= p.features;
-        u.max_leaf = std::max(u.max_leaf, p.max_leaf);
-        u.max_extd_leaf = std::max(u.max_extd_leaf, p.max_extd_leaf);
-        u.max_subleaf7 = std::max(u.max_subleaf7, p.max_subleaf7);
-    }
-    return u;
-}
-
 }  // namespace
 
 Runner add_level(CLI::App &app, const GlobalOptions &g) {

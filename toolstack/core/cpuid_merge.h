@@ -13,25 +13,13 @@
 // libxl merges bit by bit.
 #pragma once
 
-#include <map>
 #include <string>
-#include <tuple>
 #include <vector>
 
+#include "cpuid_filters.h"
 #include "policy.h"
 
 namespace cpucompat {
-
-// A libxl_cpuid_policy_list as filter strings: 32 characters per CPUID
-// register (bit 31 first), 64 per MSR (bit 63 first).
-struct CpuidFilters {
-    // (leaf, subleaf or kNoSubleaf, register 0..3 = eax..edx)
-    std::map<std::tuple<uint32_t, uint32_t, unsigned>, std::string> cpuid;
-    std::map<uint32_t, std::string> msr;
-
-    // The user's character for a feature; 'x' where nothing was written.
-    char feature_char(FeatureId id) const;
-};
 
 struct MergedCpuid {
     std::vector<std::string> xend_items;  // "0x1:ecx=...,edx=..." (whole registers)

@@ -1,5 +1,6 @@
 #include "level.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -46,6 +47,18 @@ Policy level(const std::vector<Policy> &policies, const Featureset &or_features)
     out.stepping = oldest->stepping;
     out.features = Catalogue::get().close_under_deps(all | (any & or_features));
     return out;
+}
+
+Policy union_of(const std::vector<Policy> &policies) {
+    if (policies.empty()) throw Error("union_of needs at least one policy");
+    Policy u = policies.front();
+    for (const auto &p : policies) {
+        u.features |= p.features;
+        u.max_leaf = std::max(u.max_leaf, p.max_leaf);
+        u.max_extd_leaf = std::max(u.max_extd_leaf, p.max_extd_leaf);
+        u.max_subleaf7 = std::max(u.max_subleaf7, p.max_subleaf7);
+    }
+    return u;
 }
 
 }  // namespace cpucompat

@@ -17,4 +17,10 @@ Policy level(const std::vector<Policy> &policies);
 // level() passes the catalogue's '|' features).
 Policy level(const std::vector<Policy> &policies, const Featureset &or_features);
 
+// The other bound: everything any member has, limits at the maximum. It is
+// the reference host of a level's cpuid= line (to_xl(level, union_of)),
+// so the line hides the same features on every member. Throws Error when
+// `policies` is empty.
+Policy union_of(const std::vector<Policy> &policies);
+
 }  // namespace cpucompat

@@ -1,10 +1,7 @@
 #include "to_xl.h"
 
-#include <cstdio>
-#include <cstring>
-#include <map>
-
 #include "catalogue.h"
+#include "cpuid_filters.h"
 
 namespace cpucompat {
 
@@ -26,13 +23,6 @@ char feature_request(const FeatureInfo &f, const Policy &policy, const Policy &h
     return f.guest_default() ? 'x' : '1';
 }
 
-std::string filter_bits(uint32_t v) {
-    std::string s(32, '0');
-    for (int i = 0; i < 32; ++i)
-        if (v >> i & 1u) s[31 - i] = '1';
-    return s;
-}
-
 namespace {
 
 XlCpuid string_form(const Policy &policy, const Policy &host) {
@@ -47,39 +37,13 @@ XlCpuid string_form(const Policy &policy, const Policy &host) {
 }
 
 XlCpuid xend_form(const Policy &policy, const Policy &host) {
-    // One entry per (leaf, subleaf), registers in eax..edx order.
-    std::map<std::pair<uint32_t, uint32_t>, std::map<std::string, std::string>> entries;
-    for (const WordInfo &w : Catalogue::get().words()) {
-        if (w.source != WordSource::cpuid) continue;
-        std::string bits(32, 'x');
-        bool touched = false;
-        for (const auto &f : Catalogue::get().features()) {
-            if (f.word() != w.index) continue;
-            const char r = feature_request(f, policy, host);
-            bits[31 - f.bit()] = r;
-            touched |= r != 'x';
-        }
-        if (touched) entries[{w.leaf, w.subleaf}][w.reg] = bits;
-    }
-    if (policy.max_leaf < host.max_leaf) entries[{0, kNoSubleaf}]["eax"] = filter_bits(policy.max_leaf);
-    if (policy.max_subleaf7 < host.max_subleaf7) entries[{7, 0}]["eax"] = filter_bits(policy.max_subleaf7);
-    if (policy.max_extd_leaf < host.max_extd_leaf) entries[{kExtdBase, kNoSubleaf}]["eax"] = filter_bits(policy.max_extd_leaf);
+    CpuidFilters filters;
+    for (const auto &f : Catalogue::get().features())
+        if (const char r = feature_request(f, policy, host); r != 'x') filters.set_cpuid_feature(f, r);  // MSR features: string form only
+    filters.lower_limits(policy, host);
     XlCpuid x;
     x.form = XlCpuid::Form::xend_list;
-    for (const auto &[key, regs] : entries) {
-        char head[32];
-        if (key.second == kNoSubleaf) std::snprintf(head, sizeof head, "0x%x:", key.first);
-        else std::snprintf(head, sizeof head, "0x%x,%u:", key.first, key.second);
-        std::string item = head;
-        bool first = true;
-        for (const char *reg : {"eax", "ebx", "ecx", "edx"}) {
-            auto it = regs.find(reg);
-            if (it == regs.end()) continue;
-            item += std::string(first ? "" : ",") + reg + "=" + it->second;
-            first = false;
-        }
-        x.items.push_back(item);
-    }
+    x.items = filters.xend_items();
     return x;
 }
 

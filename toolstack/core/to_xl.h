@@ -38,7 +38,5 @@ struct FeatureInfo;
 // What `policy` asks of one feature on `host`, as a libxl filter character:
 // 'x' leave it to Xen's default, '0' remove it, '1' opt in.
 char feature_request(const FeatureInfo &f, const Policy &policy, const Policy &host);
-// v as 32 filter characters, bit 31 first.
-std::string filter_bits(uint32_t v);
 
 }  // namespace cpucompat
