@@ -29,7 +29,10 @@ Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels) {
 }
 
 Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels, GuestType type) {
-    const Featureset need = guest_minimum(g, levels);
+    // State bits are Xen's to set per vendor and mode (sep: AMD has no
+    // SYSENTER in long mode, so Xen's policies on AMD hosts lack it; a
+    // 64-bit guest there does not use it), as for a template's floor.
+    const Featureset need = guest_minimum(g, levels).minus(Catalogue::get().state_bits());
     return type == GuestType::pv ? need.minus(Catalogue::get().hvm_only()) : need;
 }
 

@@ -40,9 +40,11 @@ Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels);
 // What of `minimum` a policy's features lack (empty: the guest can boot).
 inline Featureset guest_missing(const Featureset &offered, const Featureset &minimum) { return minimum.minus(offered); }
 
-// The same for a kind of domain: a PV guest is not asked for HVM-only
-// features (Xen never gives a PV domain those, and a PV kernel does not
-// look for them).
+// The same for a kind of domain, as a domain's policy is checked against
+// it: a PV guest is not asked for HVM-only features (Xen never gives a PV
+// domain those, and a PV kernel does not look for them), and no guest for
+// state bits (sep, syscall, osxsave...: Xen sets them per vendor and mode,
+// as apply_template's floors leave them out).
 Featureset guest_minimum(const GuestNeeds &g, const TemplateLibrary &levels, GuestType type);
 
 // Why a domain is not built for its guest: one line naming the guest, every
