@@ -26,6 +26,12 @@ TEST_CASE("compare names the vendor, every missing feature and every limit") {
         {"instlat-milan.txt", "instlat-skylake-server.txt", false, true, {"sse4a", "clzero"}, {"max_extd_leaf"}},
         {"instlat-nehalem-oldformat.txt", "instlat-skylake-server.txt", true, false, {}, {}},
         {"instlat-sapphirerapids.txt", "instlat-skylake-server.txt", false, false, {"avx512-fp16", "serialize"}, {"max_leaf", "max_subleaf7"}},
+        // Hygon is a vendor of its own (as for Xen): never live to or from AMD or Intel.
+        {"instlat-hygon.txt", "instlat-zen1.txt", false, true, {}, {}},
+        {"instlat-zen1.txt", "instlat-hygon.txt", false, true, {}, {}},
+        {"instlat-hygon.txt", "instlat-skylake-server.txt", false, true, {"sse4a", "clzero"}, {"max_extd_leaf"}},
+        {"instlat-skylake-server.txt", "instlat-hygon.txt", false, true, {"avx512f"}, {"max_leaf"}},
+        {"instlat-hygon.txt", "HygonGenuine0910F00_Hygon_01_CPUID.txt", true, false, {}, {}},
     };
     for (const auto &r : rows) {
         INFO(r.guest << " on " << r.host);
