@@ -212,7 +212,7 @@ Prepared prepare(libxl_domain_config *dc) {
                                               choice.mode.to_string(), !user.cpuid.empty() || !user.msr.empty());
         if (!why.empty()) throw Error(why);
     }
-    DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected};
+    DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected, {}, guest_os.value_or("")};
     p.record = record_to_json(rec);
     apply_merged_cpuid(dc->b_info.cpuid, plan.cpuid);  // throws before changing anything
     xsdata_set(&dc->c_info.xsdata, kRecordKey, p.record);
@@ -281,6 +281,18 @@ int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc
                               "): " + summary(r, rec.policy, host) +
                               "; nothing was restored: the save image, or the sender's domain, is left as it was");
                 return ERROR_FAIL;
+            }
+            // The guest it runs, as its record names it: the policy it
+            // keeps here must still be one that guest boots with (this
+            // host's table may know the guest better than the sender's).
+            if (!rec.guest_os.empty()) {
+                const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+                const RecordedGuestVerdict v = recorded_guest_verdict(rec, table);
+                if (v.unknown) say(name, "warning: its guest " + rec.guest_os + " is not in " + table.path + "; not checked");
+                if (!v.refusal.empty()) {
+                    say(name, "refused: " + v.refusal + "; nothing was restored: the save image, or the sender's domain, is left as it was");
+                    return ERROR_FAIL;
+                }
             }
         }
     } catch (const std::exception &e) {

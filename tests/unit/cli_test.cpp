@@ -205,6 +205,34 @@ TEST_CASE("cpucompat check-restore: the plugin's verdict on a save image") {
     CHECK(none.status == 0);
     CHECK_THAT(none.out, Catch::Contains("no cpucompat record"));
 
+    // The guest its record names: the policy it keeps must still boot it.
+    cpucompat::DomainRecord low = rec;
+    low.guest_os = "windows-11-24h2";
+    for (const char *f : {"sse4-2", "popcnt"}) low.policy.features.clear(testing::id(f));
+    low.policy.features = cpucompat::Catalogue::get().close_under_deps(low.policy.features);
+    cpucompat::DomainRecord fine = rec, unknown = rec;
+    fine.guest_os = "rhel-9";
+    unknown.guest_os = "plan9-4";
+    const auto with_rec = [&](const std::string &n, const cpucompat::DomainRecord &r) {
+        return image(n, {{"c_info", {{"name", n}, {"type", "pv"}, {"xsdata", {{cpucompat::kRecordKey, cpucompat::record_to_json(r)}}}}}});
+    };
+    const std::string low_img = with_rec("low", low), fine_img = with_rec("fine", fine), unknown_img = with_rec("unk", unknown);
+    const Run refused = cli({"check-restore", low_img, "--host", fx("xen-cpuid-p-qemu-epyc-milan.txt")});
+    CHECK(refused.status == 1);
+    CHECK_THAT(refused.out, Catch::Contains(", guest windows-11-24h2)\ncompatible") &&
+                                Catch::Contains("refused: its guest windows-11-24h2 would not boot: it needs sse4-2, popcnt, which mode off hides"));
+    const auto jl = nlohmann::json::parse(cli({"--json", "check-restore", low_img, "--host", fx("xen-cpuid-p-qemu-epyc-milan.txt")}).out);
+    CHECK(jl["compatible"] == false);
+    CHECK(jl["record"]["guest_os"] == "windows-11-24h2");
+    CHECK_THAT(jl["guest"]["refusal"].get<std::string>(), Catch::StartsWith("its guest windows-11-24h2 would not boot"));
+    const Run booted = cli({"check-restore", fine_img, "--host", fx("xen-cpuid-p-qemu-epyc-milan.txt")});
+    CHECK(booted.status == 0);
+    CHECK_THAT(booted.out, Catch::Contains(", guest rhel-9)"));
+    const Run unlisted = cli({"check-restore", unknown_img, "--host", fx("xen-cpuid-p-qemu-epyc-milan.txt")});
+    CHECK(unlisted.status == 0);
+    CHECK_THAT(unlisted.out, Catch::Contains("guest plan9-4: not in this host's guest table; not checked"));
+    for (const auto &f : {low_img, fine_img, unknown_img}) std::remove(f.c_str());
+
     const Run bad = cli({"check-restore", fx("instlat-zen1.txt")});
     CHECK(bad.status == 2);
     CHECK_THAT(bad.err, Catch::Contains("instlat-zen1.txt: not an xl save image"));

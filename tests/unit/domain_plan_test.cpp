@@ -167,6 +167,21 @@ TEST_CASE("records: round trip, and a hand-edited record is refused") {
     DomainRecord rich = r;
     rich.policy = load("instlat-sapphirerapids.txt");
     CHECK(record_to_json(rich).size() < 4096);
+
+    // The guest it runs travels with it; a record without one stays without.
+    CHECK(nlohmann::json::parse(j).contains("guest_os") == false);
+    CHECK(back.guest_os.empty());
+    DomainRecord named = r;
+    named.guest_os = "rhel-9";
+    const std::string jn = record_to_json(named);
+    CHECK(record_from_json(jn, "rec").guest_os == "rhel-9");
+    // Not in the hash (like mode and host), but never anything but a guest name.
+    for (const char *bad : {"\"rhel-9\\\" cpus=\\\"0\"", "\"RHEL 9\"", "9", "\"\""}) {
+        INFO(bad);
+        std::string b = jn;
+        b.replace(b.find("\"rhel-9\""), 8, bad);
+        CHECK_THROWS_WITH(record_from_json(b, "rec"), Catch::StartsWith("rec: ") && (Catch::Contains("is not a guest name") || Catch::Contains("lacks the string \"guest_os\"")));
+    }
 }
 
 TEST_CASE("restore verdict: the record's policy against this host's max policy") {

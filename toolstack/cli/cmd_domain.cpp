@@ -14,6 +14,7 @@
 #include "../core/level.h"
 #include "../core/text.h"
 #include "../import/fingerprint.h"
+#include "../import/guest_table.h"
 #include "../import/import.h"
 #include "../import/save_image.h"
 #include "../import/template_yaml.h"
@@ -135,18 +136,29 @@ Runner add_check_restore(CLI::App &app, const GlobalOptions &g) {
         const Policy host = o->host.empty() ? read_system_policy(pv ? SystemPolicy::pv_max : SystemPolicy::hvm_max)
                                             : import_policy_file(o->host, pv ? "pv-max" : "hvm-max");
         const CompareResult r = restore_verdict(rec->policy, host, rec->unknown_features);
+        // The plugin's second question: does its guest still boot with it?
+        const RecordedGuestVerdict guest =
+            rec->guest_os.empty() ? RecordedGuestVerdict{} : recorded_guest_verdict(*rec, load_guest_table(default_guest_table_path()));
         if (g.json) {
             auto j = compare_json(r, rec->policy, host);
             j["domain"] = name;
             j["record"] = {{"mode", rec->mode}, {"template", rec->template_name}, {"host", rec->host}, {"time", rec->time}};
+            if (!rec->guest_os.empty()) {
+                j["record"]["guest_os"] = rec->guest_os;
+                j["guest"] = {{"known", !guest.unknown}, {"refusal", guest.refusal}};
+            }
+            j["compatible"] = r.compatible() && guest.refusal.empty();
             std::cout << json_text(j);
         } else {
             // The record came with the image, from anywhere: shown escaped.
             std::cout << "domain " << terminal_safe(name) << " (mode " << terminal_safe(rec->mode) << ", created on "
-                      << terminal_safe(rec->host) << " " << terminal_safe(rec->time) << ")\n";
+                      << terminal_safe(rec->host) << " " << terminal_safe(rec->time)
+                      << (rec->guest_os.empty() ? "" : ", guest " + rec->guest_os) << ")\n";
             print_compare(std::cout, r, rec->policy, host);
+            if (guest.unknown) std::cout << "guest " << rec->guest_os << ": not in this host's guest table; not checked\n";
+            if (!guest.refusal.empty()) std::cout << "refused: " << guest.refusal << "\n";
         }
-        return r.compatible() ? 0 : 1;
+        return r.compatible() && guest.refusal.empty() ? 0 : 1;
     };
 }
 

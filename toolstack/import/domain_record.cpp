@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../core/catalogue.h"
-
 #include "../core/error.h"
+#include "../core/guest.h"
 #include "../core/text.h"
 #include "fingerprint.h"
 
@@ -91,6 +91,7 @@ std::string record_to_json(const DomainRecord &r) {
     j["guest"] = guest_type_name(r.guest);
     j["host"] = r.host;
     j["time"] = r.time;
+    if (!r.guest_os.empty()) j["guest_os"] = r.guest_os;
     j["hash"] = record_hash(r);
     j["policy"] = policy_to_json(r.policy, false);
     // Names this build does not know stay in the record, and in its hash.
@@ -122,6 +123,11 @@ DomainRecord record_from_json(const std::string &text, const std::string &where)
     const std::string g = str("guest");
     if (g != "pv" && g != "hvm") throw Error(where + ": record guest must be pv or hvm, not \"" + g + "\"");
     r.guest = g == "pv" ? GuestType::pv : GuestType::hvm;
+    if (j.contains("guest_os")) {
+        r.guest_os = str("guest_os");
+        // It goes into xl overrides and messages: a plain name or nothing.
+        if (!plain_guest_name(r.guest_os)) throw Error(where + ": record guest_os " + quote_text(r.guest_os) + " is not a guest name");
+    }
     if (!j.contains("policy")) throw Error(where + ": cpucompat record lacks \"policy\"");
     r.policy = policy_from_json(j["policy"], where + ": record policy", format == kRecordFormat ? &r.unknown_features : nullptr);
     const bool hash_ok = format == kRecordFormat ? str("hash") == record_hash(r) : v1_hash_matches(r.policy, str("hash"));

@@ -5,7 +5,11 @@
 //
 //   {"format":"cpucompat-record/2","mode":"level:x86-64-v2","template":"x86-64-v2",
 //    "guest":"pv","host":"xen1","time":"2026-11-22T06:00:00Z",
-//    "hash":"5f3a...","policy":{fingerprint without raw leaves}}
+//    "guest_os":"rhel-9","hash":"5f3a...","policy":{fingerprint without raw leaves}}
+//
+// "guest_os" (the domain's cpu_compat_guest, from its config or the host's
+// default) is optional: absent when nothing named the guest. Builds that
+// predate it ignore it, as they ignore every key they do not read.
 //
 // The record is canonical, so any build reads it: the policy is by feature
 // names, and the hash is over the vendor, the limits and the sorted names as
@@ -33,6 +37,7 @@ struct DomainRecord {
     Policy policy;
     // Names in the record this build's Xen does not know (see above).
     std::vector<std::string> unknown_features = {};
+    std::string guest_os = {};  // the guest table's name (plain_guest_name), or "" when none was given
 };
 
 // A stable digest of what the guest sees (vendor, limits, the sorted feature

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "domain_record.h"
 #include "template_yaml.h"
 #include "yaml_input.h"
 
@@ -126,6 +127,19 @@ const GuestNeeds &LoadedGuestTable::find(const std::string &name, const std::str
 
 std::string default_guest_table_path() {
     return (std::filesystem::path(default_data_dir()).parent_path() / "guests.yaml").string();
+}
+
+RecordedGuestVerdict recorded_guest_verdict(const DomainRecord &rec, const LoadedGuestTable &table) {
+    RecordedGuestVerdict v;
+    if (rec.guest_os.empty()) return v;
+    const auto it = table.guests.find(rec.guest_os);
+    if (it == table.guests.end()) {
+        v.unknown = true;
+        return v;
+    }
+    const Featureset minimum = guest_minimum(it->second, table.levels, rec.guest);
+    v.refusal = guest_refusal(rec.guest_os, Catalogue::get().names(guest_missing(rec.policy.features, minimum)), rec.mode, false);
+    return v;
 }
 
 }  // namespace cpucompat

@@ -41,4 +41,16 @@ struct LoadedGuestTable {
 };
 LoadedGuestTable load_guest_table(const std::string &path);
 
+// On a restore or an incoming migration: does the policy a domain keeps
+// (its record's) still give the guest its record names what it needs?
+// `refusal` is guest_refusal()'s line, "" when it does or when the record
+// names no guest; `unknown` when this table does not list the guest (then
+// nothing is judged, and the caller says so).
+struct RecordedGuestVerdict {
+    std::string refusal;
+    bool unknown = false;
+};
+struct DomainRecord;
+RecordedGuestVerdict recorded_guest_verdict(const DomainRecord &rec, const LoadedGuestTable &table);
+
 }  // namespace cpucompat
