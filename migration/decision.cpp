@@ -1,5 +1,8 @@
 #include "decision.h"
 
+#include "../toolstack/core/catalogue.h"
+#include "../toolstack/core/guest.h"
+
 namespace cpucompat {
 
 const char *move_kind_name(MoveKind k) {
@@ -19,7 +22,9 @@ LiveCapability live_capability(bool pv_guest, bool xen_has_hap, bool xen_has_sha
     return {};
 }
 
-Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live) {
+namespace {
+
+Decision by_policy(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live) {
     Decision d;
     d.diff = restore_verdict(domain, receiver_max);
     const std::string why = summary(d.diff, domain, receiver_max);
@@ -40,6 +45,31 @@ Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOpti
         d.kind = o.allow_restart && !o.live_only ? MoveKind::restart : MoveKind::refuse;
         d.reason = d.kind == MoveKind::restart ? "the receiver lacks what the domain uses; restart (--allow-restart): " + why
                                                : "the receiver lacks what the domain uses: " + why;
+    }
+    return d;
+}
+
+}  // namespace
+
+std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib) {
+    if (!fit.mode || fit.mode->kind == Mode::Kind::file || fit.mode->kind == Mode::Kind::pool) return "";
+    Policy there;
+    try {
+        there = normalize(receiver_max, *fit.mode, lib, {}, guest);
+    } catch (const Error &e) {
+        return "mode " + fit.mode->to_string() + " there: " + e.what();
+    }
+    if (fit.guest_os.empty() || !fit.guest_minimum) return "";
+    return guest_refusal(fit.guest_os, Catalogue::get().names(guest_missing(there.features, *fit.guest_minimum)), fit.mode->to_string(),
+                         false);
+}
+
+Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live,
+                const std::string &restart_blocked) {
+    Decision d = by_policy(domain, receiver_max, o, live);
+    if (d.kind == MoveKind::restart && !restart_blocked.empty()) {
+        d.kind = MoveKind::refuse;
+        d.reason += "; but a restart there would not do: " + restart_blocked;
     }
     return d;
 }

@@ -5,12 +5,15 @@
 //            a live move is impossible and --allow-restart was given
 //   refuse   features or limits missing, or no live move possible (and no
 //            --allow-restart), or a restart would be needed and
-//            --live-only was given
+//            --live-only was given, or a restart there would not give the
+//            domain a policy (restart_refusal below)
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "../toolstack/core/compare.h"
+#include "../toolstack/core/normalize.h"
 
 namespace cpucompat {
 
@@ -37,6 +40,25 @@ struct LiveCapability {
 };
 LiveCapability live_capability(bool pv_guest, bool xen_has_hap, bool xen_has_shadow);
 
-Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live = {});
+// What a restart makes of a domain: it is created afresh on the receiver by
+// its record's mode, and the guest it runs must boot with what that gives.
+struct RestartFit {
+    std::optional<Mode> mode;                 // the record's mode; none: no record
+    std::string guest_os;                     // the record's guest; "" when none was named
+    std::optional<Featureset> guest_minimum;  // what it needs (for its guest type); none: not known here
+};
+
+// Why a restart onto a host with this max policy would fail or leave the
+// guest without what it needs: the host below the mode's floor (its plugin
+// would refuse the create, after the domain went down here), or the guest's
+// missing features, named. "" when it would do, or when it cannot be known
+// here: no record, or modes whose data is the receiver's (file:, pool),
+// which its plugin judges at the create.
+std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib);
+
+// restart_blocked: restart_refusal() towards this receiver; a move that
+// would be a restart is refused with it.
+Decision decide(const Policy &domain, const Policy &receiver_max, const MoveOptions &o, const LiveCapability &live = {},
+                const std::string &restart_blocked = "");
 
 }  // namespace cpucompat

@@ -14,7 +14,7 @@ const char *guest_name(GuestType g) { return g == GuestType::pv ? "PV" : "HVM"; 
 }  // namespace
 
 std::vector<Placement> plan_evacuation(const std::vector<Evacuee> &domains, const std::vector<EvacuationTarget> &targets,
-                                       const MoveOptions &o) {
+                                       const MoveOptions &o, const TemplateLibrary &lib) {
     std::vector<uint64_t> free(targets.size());
     for (size_t t = 0; t < targets.size(); ++t) free[t] = targets[t].free_kb;
     std::vector<size_t> order(domains.size());
@@ -37,7 +37,7 @@ std::vector<Placement> plan_evacuation(const std::vector<Evacuee> &domains, cons
                 p.rejected.emplace_back(targets[t].host, std::string("runs no ") + guest_name(d.guest) + " guests");
                 continue;
             }
-            Decision dec = decide(d.policy, *max, o, d.live);
+            Decision dec = decide(d.policy, *max, o, d.live, restart_refusal(d.restart, *max, d.guest, lib));
             if (dec.kind == MoveKind::refuse) {
                 p.rejected.emplace_back(targets[t].host, dec.reason);
                 continue;

@@ -7,7 +7,9 @@
 // else a restart (vendors differ, or --allow-restart); among equals, the
 // target with the most memory left. Larger domains are placed first, so they
 // find room before small ones fill it. A domain no target takes stays where
-// it is, with every target's reason.
+// it is, with every target's reason. A restart is chosen only onto a target
+// where the domain's mode gives it a policy its guest boots with
+// (restart_refusal, decision.h; `lib` holds the modes' templates).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@ struct Evacuee {
     Policy policy;  // its record's, else what Xen applied
     uint64_t memory_kb = 0;
     LiveCapability live;  // whether this host can move it live
+    RestartFit restart = {};  // what a restart must give it (its record's mode and guest)
 };
 
 struct EvacuationTarget {
@@ -44,6 +47,6 @@ struct Placement {
 
 // Placements in the order of `domains`.
 std::vector<Placement> plan_evacuation(const std::vector<Evacuee> &domains, const std::vector<EvacuationTarget> &targets,
-                                       const MoveOptions &o);
+                                       const MoveOptions &o, const TemplateLibrary &lib);
 
 }  // namespace cpucompat

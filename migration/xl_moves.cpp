@@ -15,6 +15,7 @@
 #include "../toolstack/adapters/xen_host.h"
 #include "../toolstack/adapters/xl_config.h"
 #include "../toolstack/core/error.h"
+#include "../toolstack/core/guest.h"
 #include "../toolstack/import/fingerprint.h"
 #include "../toolstack/import/save_image.h"
 #include "move_limits.h"
@@ -111,6 +112,24 @@ std::vector<std::string> disable_autostart(const std::string &domain, const std:
         else done.push_back("cannot rename " + f.path().string() + ": " + std::strerror(errno));
     }
     return done;
+}
+
+RestartFit restart_fit(const DomainFacts &d, const LoadedGuestTable &table) {
+    RestartFit f;
+    if (!d.record) return f;
+    try {
+        f.mode = parse_mode(d.record->mode);
+    } catch (const Error &) {
+        return f;
+    }
+    f.guest_os = d.record->guest_os;
+    if (const auto it = table.guests.find(f.guest_os); it != table.guests.end()) {
+        try {
+            f.guest_minimum = guest_minimum(it->second, table.levels, d.guest);
+        } catch (const Error &) {
+        }
+    }
+    return f;
 }
 
 std::vector<std::string> list_guest_domains() {
@@ -235,6 +254,9 @@ std::vector<std::string> XlRestartSteps::create_overrides() const {
     // a start here again keeps the uuid it ran with.
     std::vector<std::string> o{"uuid=\"" + d_.uuid + "\""};
     if (d_.record) o.push_back("cpu_compat=\"" + d_.record->mode + "\"");
+    // The guest it runs, checked there again by the plugin (a plain name:
+    // record_from_json refuses anything else).
+    if (d_.record && !d_.record->guest_os.empty()) o.push_back("cpu_compat_guest=\"" + d_.record->guest_os + "\"");
     return o;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../toolstack/import/domain_record.h"
+#include "../toolstack/import/guest_table.h"
 #include "decision.h"
 #include "host_facts.h"
 #include "process.h"
@@ -55,6 +56,12 @@ DomainFacts gather_domain(const std::string &domain, const std::string &config);
 // names; what cannot be renamed is returned as "cannot rename PATH: why".
 std::vector<std::string> disable_autostart(const std::string &domain, const std::string &receiver,
                                            const std::string &auto_dir = "/etc/xen/auto");
+
+// What a restart must give the domain (decision.h): its record's mode, and
+// its guest's needs from `table` (load_guest_table()). A record whose mode
+// this build cannot read, or a guest its table does not list, is left to
+// the receiver's plugin.
+RestartFit restart_fit(const DomainFacts &d, const LoadedGuestTable &table);
 
 // The names of the domains running here, Domain-0 left out.
 std::vector<std::string> list_guest_domains();

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "../../migration/decision.h"
 #include "../../migration/process.h"
 #include "../../migration/remote_command.h"
 #include "../../migration/restart.h"
+#include "../../toolstack/core/catalogue.h"
 #include "../../toolstack/core/error.h"
 #include "fake_restart_steps.h"
 #include "helpers.h"
@@ -65,6 +67,48 @@ TEST_CASE("migration decision table") {
     Policy lower = zen3;
     lower.max_leaf = 7;
     CHECK_THAT(decide(on_zen3, lower, {}).reason, Catch::Contains("limits: max_leaf"));
+}
+
+// A restart creates the domain afresh there, by its record's mode: the
+// receiver must meet the mode's floor, and the guest must boot with it.
+TEST_CASE("restart refusal: the mode's floor there, and what the guest needs") {
+    const TemplateLibrary &lib = testing::baselines();
+    const Policy intel = testing::load("xen-cpuid-p-qemu-skylake.txt", "pv-max");  // TCG: no acpi, ss; no avx (GDS)
+    const Policy zen3 = testing::load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-max");
+    // What the guests need of a PV domain (HVM-only features never asked).
+    const Featureset rhel9 = lib.at("x86-64-v2").require->minus(Catalogue::get().hvm_only()).minus(Catalogue::get().state_bits());
+    const Featureset rhel10 = lib.at("x86-64-v3").require->minus(Catalogue::get().hvm_only()).minus(Catalogue::get().state_bits());
+    struct Row { std::optional<std::string> mode; std::string guest; std::optional<Featureset> needs; const Policy *there; const char *want; };
+    const std::vector<Row> rows = {
+        {std::nullopt, "", std::nullopt, &intel, ""},                          // no record: the receiver's plugin judges
+        {"level:x86-64-v2", "", std::nullopt, &intel, ""},
+        {"level:x86-64-v2", "rhel-9", rhel9, &intel, ""},
+        {"vendor", "", std::nullopt, &intel, "mode vendor there: host is below the floor of \"vendor-intel\": it lacks"},
+        {"level:x86-64-v3", "", std::nullopt, &intel, "mode level:x86-64-v3 there: host is below the floor of \"x86-64-v3\": it lacks"},
+        {"level:x86-64-v2", "rhel-10", rhel10, &zen3, "its guest rhel-10 would not boot: it needs "},
+        {"off", "rhel-10", rhel10, &zen3, ""},                                   // Zen 3 gives it all
+        {"level:x86-64-v2", "rhel-10", std::nullopt, &zen3, ""},                // a guest this build does not know
+        {"file:/etc/xen/mine.yaml", "rhel-9", rhel9, &intel, ""},                // the receiver's file: its plugin judges
+        {"pool", "rhel-9", rhel9, &intel, ""},
+    };
+    for (const auto &r : rows) {
+        INFO(r.mode.value_or("(no record)") << " " << r.guest);
+        RestartFit fit;
+        if (r.mode) fit.mode = parse_mode(*r.mode);
+        fit.guest_os = r.guest;
+        fit.guest_minimum = r.needs;
+        const std::string why = restart_refusal(fit, *r.there, GuestType::pv, lib);
+        INFO(why);
+        if (std::string(r.want).empty()) CHECK(why.empty());
+        else CHECK_THAT(why, Catch::StartsWith(r.want));
+    }
+    // A move that would be a restart is refused with it; a live one is not touched.
+    const Policy on_zen3 = testing::load("xen-cpuid-p-qemu-epyc-milan.txt", "pv-default");
+    const Decision blocked = decide(on_zen3, intel, {}, {}, "mode vendor there: host is below the floor");
+    CHECK(blocked.kind == MoveKind::refuse);
+    CHECK_THAT(blocked.reason, Catch::StartsWith("vendors differ, a live move is impossible; shutdown and restart: vendor AuthenticAMD, host GenuineIntel") &&
+                                   Catch::EndsWith("; but a restart there would not do: mode vendor there: host is below the floor"));
+    CHECK(decide(on_zen3, zen3, {}, {}, "anything").kind == MoveKind::live);
 }
 
 TEST_CASE("restart move: failures at each step, and where the domain ends up") {

@@ -94,19 +94,20 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
         };
         // Facts first, for every domain and target, then the plan.
         const std::vector<std::string> names = o->domains.empty() ? list_guest_domains() : o->domains;
+        const LoadedGuestTable guests = load_guest_table(default_guest_table_path());
         std::vector<DomainFacts> facts;
         std::vector<Evacuee> evacuees;
         for (const auto &n : names) {
             facts.push_back(gather_domain(n, ""));
             const DomainFacts &d = facts.back();
-            evacuees.push_back({d.name, d.guest, d.policy, d.memory_kb, d.live});
+            evacuees.push_back({d.name, d.guest, d.policy, d.memory_kb, d.live, restart_fit(d, guests)});
         }
         std::vector<EvacuationTarget> targets;
         for (const auto &h : o->targets) {
             if (!g.json) std::cerr << "cpucompat: asking " << h << std::endl;
             targets.push_back(ask_target(for_host(h)));
         }
-        const std::vector<Placement> plan = plan_evacuation(evacuees, targets, o->move);
+        const std::vector<Placement> plan = plan_evacuation(evacuees, targets, o->move, guests.levels);
 
         nlohmann::ordered_json j{{"host", this_host()}, {"targets", o->targets}, {"dry_run", o->dry_run}};
         j["placements"] = nlohmann::ordered_json::array();
@@ -149,7 +150,7 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
                 refuse_if_unfinished(journal, d.name, d.uuid);
                 // Asked again right before the move: earlier moves used its memory.
                 const ReceiverFacts r = gather_receiver(req, d.guest);
-                const Decision dec = decide(d.policy, r.max, o->move, d.live);
+                const Decision dec = decide(d.policy, r.max, o->move, d.live, restart_refusal(restart_fit(d, guests), r.max, d.guest, guests.levels));
                 m["decision"] = move_kind_name(dec.kind);
                 m["reason"] = dec.reason;
                 if (!g.json) {

@@ -59,7 +59,8 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
             refuse_if_unfinished(journal, d.name, d.uuid);
         }
         const ReceiverFacts r = gather_receiver(req, d.guest);
-        const Decision dec = decide(d.policy, r.max, o->move, d.live);
+        const LoadedGuestTable guests = load_guest_table(default_guest_table_path());
+        const Decision dec = decide(d.policy, r.max, o->move, d.live, restart_refusal(restart_fit(d, guests), r.max, d.guest, guests.levels));
         nlohmann::ordered_json j{{"domain", d.name},     {"uuid", d.uuid},           {"host", req.host},
                                  {"decision", move_kind_name(dec.kind)}, {"reason", dec.reason},
                                  {"check_seconds", monotonic_seconds() - t0}, {"dry_run", o->dry_run}};
