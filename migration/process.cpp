@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "../toolstack/core/error.h"
 
@@ -231,6 +233,29 @@ int Session::finish(double timeout_s) {
     const int status = wait_exit(pid_);
     pid_ = -1;
     return timed_out_ ? -1 : status;
+}
+
+std::vector<ProcessArgs> running_processes() {
+    std::vector<ProcessArgs> out;
+    const long self = static_cast<long>(getpid());
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string pid = e.path().filename().string();
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
+        if (std::stol(pid) == self) continue;
+        std::ifstream in(e.path() / "cmdline", std::ios::binary);
+        std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (raw.empty()) continue;
+        ProcessArgs p{std::stol(pid), {}};
+        for (std::size_t at = 0; at < raw.size();) {
+            const std::size_t end = raw.find('\0', at);
+            p.argv.push_back(raw.substr(at, end == std::string::npos ? std::string::npos : end - at));
+            if (end == std::string::npos) break;
+            at = end + 1;
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 }  // namespace cpucompat

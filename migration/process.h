@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "other_movers.h"
+
 namespace cpucompat {
 
 struct ProcessResult {
@@ -65,5 +67,9 @@ std::string self_exe();
 
 // Seconds on CLOCK_MONOTONIC: for timeouts and phase durations.
 double monotonic_seconds();
+
+// Every other process's argument vector, from /proc/PID/cmdline (kernel
+// threads, and processes gone while read, left out). For other_mover().
+std::vector<ProcessArgs> running_processes();
 
 }  // namespace cpucompat

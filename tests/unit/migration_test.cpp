@@ -7,7 +7,10 @@
 #include <map>
 #include <optional>
 
+#include <unistd.h>
+
 #include "../../migration/decision.h"
+#include "../../migration/other_movers.h"
 #include "../../migration/process.h"
 #include "../../migration/remote_command.h"
 #include "../../migration/restart.h"
@@ -109,6 +112,44 @@ TEST_CASE("restart refusal: the mode's floor there, and what the guest needs") {
     CHECK_THAT(blocked.reason, Catch::StartsWith("vendors differ, a live move is impossible; shutdown and restart: vendor AuthenticAMD, host GenuineIntel") &&
                                    Catch::EndsWith("; but a restart there would not do: mode vendor there: host is below the floor"));
     CHECK(decide(on_zen3, zen3, {}, {}, "anything").kind == MoveKind::live);
+}
+
+// Plain xl (or libvirt) moving or saving a domain takes no cpucompat lock:
+// its processes tell.
+TEST_CASE("other movers: xl migrate/save naming the domain, or libxl's save helper for its id") {
+    using Ps = std::vector<ProcessArgs>;
+    const ProcessArgs helper{812, {"/usr/lib/xen-4.17/bin/libxl-save-helper", "--save-domain", "9", "10", "7", "0", "0", "1", "1", "0", "0"}};
+    struct Row { Ps ps; std::string want; };
+    const std::vector<Row> rows = {
+        {{}, ""},
+        {{{10, {"/usr/sbin/xl", "migrate", "evm", "c"}}}, "xl migrate evm c (pid 10)"},
+        {{{11, {"xl", "-v", "migrate", "-s", "ssh -p 2222", "evm", "c"}}}, "xl -v migrate -s ssh -p 2222 evm c (pid 11)"},
+        {{{12, {"xl", "save", "7", "/tmp/evm.save"}}}, "xl save 7 /tmp/evm.save (pid 12)"},
+        {{{13, {"xl", "remus", "evm", "backup"}}}, "xl remus evm backup (pid 13)"},
+        {{helper}, "libxl-save-helper --save-domain 9 10 7 0 0 1 ... (pid 812)"},
+        // Not this domain, or not a move.
+        {{{14, {"xl", "migrate", "evm2", "c"}}}, ""},
+        {{{15, {"xl", "list", "evm"}}}, ""},
+        {{{16, {"xl", "shutdown", "evm"}}}, ""},
+        {{{17, {"/usr/lib/xen-4.17/bin/libxl-save-helper", "--save-domain", "9", "10", "17"}}}, ""},
+        {{{18, {"/usr/lib/xen-4.17/bin/libxl-save-helper", "--restore-domain", "9", "10", "7"}}}, ""},
+        {{{19, {"libxl-save-helper", "--save-domain", "9"}}}, ""},  // too short to name a domain
+        {{{20, {"cpucompat", "migrate", "evm", "c"}}}, ""},        // ours: the lock tells
+        {{{21, {"sh", "-c", "xl migrate evm c"}}}, ""},
+        {{{22, {"xl", "migrate", "evm\nc"}}}, ""},
+        {{{23, {"xl"}}}, ""},
+        {{{24, {}}, {25, {"xl", "migrate", "evm", "c\x1b[2J"}}}, "xl migrate evm c?[2J (pid 25)"},
+    };
+    for (const auto &r : rows) {
+        INFO(r.want);
+        CHECK(other_mover(r.ps, "evm", 7) == r.want);
+    }
+    // The first such process, in the order given.
+    CHECK(other_mover({helper, {10, {"xl", "migrate", "evm", "c"}}}, "evm", 7) == "libxl-save-helper --save-domain 9 10 7 0 0 1 ... (pid 812)");
+    // The real /proc: this test's own process is left out, and something is read.
+    const auto ps = running_processes();
+    CHECK_FALSE(ps.empty());
+    for (const auto &p : ps) CHECK(p.pid != static_cast<long>(getpid()));
 }
 
 TEST_CASE("restart move: failures at each step, and where the domain ends up") {

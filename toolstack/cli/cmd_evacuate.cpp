@@ -148,6 +148,10 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g) {
                     throw Error("skipped: " + p.domain + " is now another domain (uuid " + d.uuid + ", planned " + facts[i].uuid + ")");
                 }
                 refuse_if_unfinished(journal, d.name, d.uuid);
+                if (const std::string other = other_mover(running_processes(), d.name, d.domid); !other.empty()) {
+                    result.outcome = RestartOutcome::skipped;
+                    throw Error("skipped: being moved or saved by another process: " + other);
+                }
                 // Asked again right before the move: earlier moves used its memory.
                 const ReceiverFacts r = gather_receiver(req, d.guest);
                 const Decision dec = decide(d.policy, r.max, o->move, d.live, restart_refusal(restart_fit(d, guests), r.max, d.guest, guests.levels));

@@ -58,6 +58,10 @@ Runner add_migrate(CLI::App &app, const GlobalOptions &g) {
             if (d.uuid != uuid) throw Error(req.domain + " changed while its lock was taken (uuid " + uuid + " is now " + d.uuid + "); not moved");
             refuse_if_unfinished(journal, d.name, d.uuid);
         }
+        // Plain xl (or libvirt) takes none of cpucompat's locks: one moving
+        // or saving the domain is seen by its processes.
+        if (const std::string other = other_mover(running_processes(), d.name, d.domid); !other.empty())
+            throw Error(d.name + " is being moved or saved by another process: " + other + "; not moved (try again once it is done)");
         const ReceiverFacts r = gather_receiver(req, d.guest);
         const LoadedGuestTable guests = load_guest_table(default_guest_table_path());
         const Decision dec = decide(d.policy, r.max, o->move, d.live, restart_refusal(restart_fit(d, guests), r.max, d.guest, guests.levels));
