@@ -619,3 +619,36 @@ BOOST_AUTO_TEST_CASE(evacuate_skips_domains_others_moved_or_stopped, *utf::timeo
     BOOST_TEST(exec("b", "xl domid ev3").status != 0);
     BOOST_TEST(!wait_console("b", "ev1", "GUEST-HELLO", 120).empty());
 }
+
+// A plain `xl migrate` in flight takes none of cpucompat's locks: the domain
+// still looks like any running domain here. cpucompat sees it by its
+// processes (xl naming it, libxl's save helper for its id): `migrate`
+// refuses, `evacuate` skips it, and the plain move ends as xl makes it,
+// the domain running once, on the other host.
+BOOST_AUTO_TEST_CASE(evacuate_leaves_a_plain_xl_migrate_alone, *utf::timeout(900)) {
+    const GuestGuard on_a{"a", "evm"}, on_c{"c", "evm"};
+    put_file("a", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
+    put_file("a", "/etc/xen/evm.cfg", guest_config("evm", "pvh", 96, "\"host,rdtscp=0\"") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
+    must("a", "cpucompat create /etc/xen/evm.cfg");
+    BOOST_REQUIRE(!wait_console("a", "evm", "GUEST-TICK", 180).empty());
+    const std::string out = must(
+        "a", "n=$(wc -l < /var/log/cpucompat/migrations.log 2>/dev/null || echo 0); "
+             "xl migrate evm c >/tmp/xm.log 2>&1 & xm=$!; i=0; "
+             "helper() { for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^[^ ]*libxl-save-helper --save-domain' && return 0; done; return 1; }; "
+             "until helper || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done; helper && echo 'HELPER SEEN'; "
+             "cpucompat migrate evm c >/tmp/m.out 2>&1; echo \"MIGRATE EXIT $?\"; cat /tmp/m.out; "
+             "cpucompat evacuate --domain evm c >/tmp/e.out 2>&1; echo \"EVACUATE EXIT $?\"; "
+             "wait $xm; echo \"XL MIGRATE EXIT $?\"; tail -n +$((n + 1)) /var/log/cpucompat/migrations.log | grep '\"evacuation\"'");
+    BOOST_TEST_MESSAGE(out);
+    BOOST_TEST(out.find("HELPER SEEN") != std::string::npos, out);
+    BOOST_TEST(out.find("MIGRATE EXIT 2") != std::string::npos, out);
+    BOOST_TEST(out.find("evm is being moved or saved by another process: ") != std::string::npos, out);
+    BOOST_TEST(out.find("XL MIGRATE EXIT 0") != std::string::npos, out);
+    const auto line = out.substr(out.rfind('{'));
+    const auto m = nlohmann::json::parse(line.substr(0, line.find('\n')));
+    BOOST_TEST(m["outcome"] == "skipped", m.dump());
+    BOOST_TEST(m.value("failure", "").find("skipped: being moved or saved by another process: ") == 0, m.dump());
+    BOOST_TEST(exec("a", "xl domid evm").status != 0);  // moved by xl, once
+    must("c", "xl domid evm");
+    BOOST_TEST(!wait_console("c", "evm--incoming", "GUEST-TICK", 60).empty());
+}
