@@ -33,6 +33,15 @@ void create_movable(const std::string &host, const std::string &name, const std:
     BOOST_REQUIRE_MESSAGE(!wait_console(host, name, "GUEST-TICK", 180).empty(), name << " never ticked on " << host);
 }
 
+// A guest under a custom template that hides only nested virtualisation
+// (no x86-64 level: the PVH guests here keep what the host gives), booted.
+void create_no_nested(const std::string &host, const std::string &name, const std::string &type, int mem, const std::string &cpuid) {
+    put_file(host, "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
+    put_file(host, "/etc/xen/" + name + ".cfg", guest_config(name, type, mem, cpuid) + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
+    must(host, "cpucompat create /etc/xen/" + name + ".cfg");
+    BOOST_REQUIRE_MESSAGE(!wait_console(host, name, "GUEST-TICK", 180).empty(), name << " never ticked on " << host);
+}
+
 nlohmann::json migrate_json(const std::string &from, const std::string &args, int want_status) {
     const Result r = exec(from, "cpucompat --json migrate " + args);
     BOOST_TEST(r.status == want_status, "cpucompat migrate " << args << ": exit " << r.status << "\n" << r.err << r.out);
@@ -70,10 +79,7 @@ BOOST_AUTO_TEST_CASE(migrate_decides_before_anything_moves, *utf::timeout(600)) 
 // domain untouched on the sender. (Plain xl would move it and clamp ERMS.)
 BOOST_AUTO_TEST_CASE(migrate_refuses_a_poorer_host_with_the_diff, *utf::timeout(600)) {
     const GuestGuard on_c{"c", "rich2"}, on_a{"a", "rich2"};
-    put_file("c", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
-    put_file("c", "/etc/xen/rich2.cfg", guest_config("rich2", "pv", 128, "") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
-    must("c", "cpucompat create /etc/xen/rich2.cfg");
-    BOOST_REQUIRE(!wait_console("c", "rich2", "GUEST-TICK", 180).empty());
+    create_no_nested("c", "rich2", "pv", 128, "");
     const Result human = exec("c", "cpucompat migrate rich2 a");
     BOOST_TEST(human.status == 1);
     BOOST_TEST(human.err.find("rich2 -> a: refuse (the receiver lacks what the domain uses: missing: erms)") != std::string::npos, human.err);
@@ -627,10 +633,7 @@ BOOST_AUTO_TEST_CASE(evacuate_skips_domains_others_moved_or_stopped, *utf::timeo
 // the domain running once, on the other host.
 BOOST_AUTO_TEST_CASE(evacuate_leaves_a_plain_xl_migrate_alone, *utf::timeout(900)) {
     const GuestGuard on_a{"a", "evm"}, on_c{"c", "evm"};
-    put_file("a", "/etc/xen/no-nested.yaml", "name: no-nested\nhide: [svm, vmx]\n");
-    put_file("a", "/etc/xen/evm.cfg", guest_config("evm", "pvh", 96, "\"host,rdtscp=0\"") + "cpu_compat = \"file:/etc/xen/no-nested.yaml\"\n");
-    must("a", "cpucompat create /etc/xen/evm.cfg");
-    BOOST_REQUIRE(!wait_console("a", "evm", "GUEST-TICK", 180).empty());
+    create_no_nested("a", "evm", "pvh", 96, "\"host,rdtscp=0\"");
     const std::string out = must(
         "a", "n=$(wc -l < /var/log/cpucompat/migrations.log 2>/dev/null || echo 0); "
              "xl migrate evm c >/tmp/xm.log 2>&1 & xm=$!; i=0; "
