@@ -127,6 +127,8 @@ RestartFit restart_fit(const DomainFacts &d, const LoadedGuestTable &table) {
         try {
             f.guest_minimum = guest_minimum(it->second, table.levels, d.guest);
         } catch (const Error &) {
+            // An entry whose level this build lacks: its needs are not
+            // known here, so the receiver's plugin judges them.
         }
     }
     return f;
