@@ -649,3 +649,52 @@ TEST_CASE("normalize and level --guest: a warning, or exit 1 with --strict, when
         CHECK_THAT(r.err, Catch::Contains(b.err));
     }
 }
+
+TEST_CASE("cpucompat pool status and what-if from fingerprint files") {
+    const std::string zen1 = "a=" + fx("xen-cpuid-p-qemu-epyc.txt"), zen3 = "c=" + fx("xen-cpuid-p-qemu-epyc-milan.txt"),
+                      intel = "b=" + fx("xen-cpuid-p-qemu-skylake.txt");
+    const Run s = cli({"pool", "status", "--json", "--pool", zen3, "--pool", intel, "--pool", zen1});
+    REQUIRE(s.status == 0);
+    const auto sj = nlohmann::json::parse(s.out);
+    REQUIRE(sj["levels"].size() == 2);
+    CHECK(sj["levels"][0]["vendor"] == "AuthenticAMD");
+    CHECK(sj["levels"][0]["hosts"] == nlohmann::json::array({"c", "a"}));
+    CHECK(sj["levels"][1]["hosts"] == nlohmann::json::array({"b"}));
+    CHECK(sj["hosts"].size() == 3);
+    CHECK(sj["domains"].empty());
+
+    // Zen 1 joining a Zen 3 pool: the AMD level loses what Zen 1 lacks; the
+    // Intel host leaving takes its vendor's level with it.
+    const Run w = cli({"pool", "what-if", "--json", "--pool", zen3, "--pool", intel, "--add", "w=" + fx("xen-cpuid-p-qemu-epyc.txt"), "--remove", "b"});
+    REQUIRE(w.status == 0);  // no domains judged (no --node): nothing affected
+    const auto wj = nlohmann::json::parse(w.out);
+    REQUIRE(wj["levels"].size() == 2);
+    CHECK(wj["levels"][0]["changed"] == true);
+    CHECK(wj["levels"][0]["hosts_after"] == nlohmann::json::array({"c", "w"}));
+    CHECK(wj["levels"][0]["lost"] == testing::names(testing::load("xen-cpuid-p-qemu-epyc-milan.txt", "max").features.minus(
+                                          testing::load("xen-cpuid-p-qemu-epyc.txt", "max").features)));
+    CHECK(wj["levels"][1]["fingerprint_after"].is_null());
+    const Run human = cli({"pool", "what-if", "--pool", zen3, "--pool", intel, "--add", "w=" + fx("xen-cpuid-p-qemu-epyc.txt")});
+    CHECK_THAT(human.out, Catch::Contains("AuthenticAMD (c -> c, w): level lowers; loses erms"));
+    CHECK_THAT(human.out, Catch::Contains("GenuineIntel (b -> b): level unchanged"));
+
+    struct Row { std::vector<std::string> args; const char *err; };
+    const std::vector<Row> rows = {
+        {{"pool", "what-if", "--pool", zen3}, "nothing changes"},
+        {{"pool", "what-if", "--pool", zen3, "--remove", "x"}, "cannot remove x: it is not a host of the pool"},
+        {{"pool", "what-if", "--pool", zen3, "--add", zen1, "--add", "a=" + fx("xen-cpuid-p-qemu-epyc.txt")}, "pool host a is named twice"},
+        {{"pool", "status", "--pool", zen3, "--pool", "c=" + fx("xen-cpuid-p-qemu-epyc.txt")}, "pool host c is named twice"},
+        {{"pool", "status", "--pool", "bad name=" + fx("xen-cpuid-p-qemu-epyc.txt")}, "\"bad name\" is not a node name"},
+        {{"pool", "status", "--pool", zen3, "--node", "zz"}, "--node zz: not a host of the pool"},
+        {{"pool", "status", "--pool", "x=" + fx("bad/binary.bin")}, "bad/binary.bin:1: binary data"},
+        {{"pool", "status"}, "--pool is required"},
+        {{"pool"}, "A subcommand is required"},
+    };
+    for (const auto &row : rows) {
+        INFO(row.args.back());
+        const Run r = cli(row.args);
+        CHECK(r.status == 2);
+        CHECK_THAT(r.err, Catch::Contains(row.err));
+        CHECK(r.out.empty());
+    }
+}

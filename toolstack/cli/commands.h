@@ -30,5 +30,6 @@ Runner add_evacuate(CLI::App &app, const GlobalOptions &g);
 Runner add_guests(CLI::App &app, const GlobalOptions &g);
 Runner add_recover(CLI::App &app, const GlobalOptions &g);
 Runner add_facts(CLI::App &app, const GlobalOptions &g);
+Runner add_pool(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat
