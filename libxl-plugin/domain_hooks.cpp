@@ -206,7 +206,7 @@ Prepared prepare(libxl_domain_config *dc) {
                                                pool_for(choice.mode, host));
     // The guest it runs must boot with the policy it gets: else nothing is built.
     if (guest_os) {
-        const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+        const LoadedGuestTable table = load_guest_table_levels(default_guest_table_path());
         const Featureset minimum = guest_minimum(table.find(*guest_os, "cpu_compat_guest: "), table.levels, guest);
         const std::string why = guest_refusal(*guest_os, Catalogue::get().names(guest_missing(plan.cpuid.expected.features, minimum)),
                                               choice.mode.to_string(), !user.cpuid.empty() || !user.msr.empty());
@@ -286,7 +286,7 @@ int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc
             // keeps here must still be one that guest boots with (this
             // host's table may know the guest better than the sender's).
             if (!rec.guest_os.empty()) {
-                const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+                const LoadedGuestTable table = load_guest_table_levels(default_guest_table_path());
                 const RecordedGuestVerdict v = recorded_guest_verdict(rec, table);
                 if (v.unknown) say(name, "warning: its guest " + rec.guest_os + " is not in " + table.path + "; not checked");
                 if (!v.refusal.empty()) {

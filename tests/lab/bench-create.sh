@@ -17,10 +17,11 @@ trap '"$lab" down >/dev/null 2>&1 || true' EXIT INT TERM
 "$lab" down >/dev/null 2>&1 || true
 "$lab" up "$host=EPYC" >&2
 
-# The guest's config names a mode, so the plugin has its full work to do;
-# bc-off.cfg is the same guest with cpu_compat="off".
+# The guest's config names a mode and its guest OS, so the plugin has its
+# full work to do (the policy and the guest check, issue 12); bc-off.cfg is
+# the same guest with cpu_compat="off".
 base='name="bc"\ntype="pv"\nkernel="/guest/vmlinux.gz"\nramdisk="/guest/initrd.cpio.gz"\nmemory=128\n'
-"$lab" exec "$host" "printf '${base}cpu_compat=\"level:x86-64-v2\"\n' > /etc/xen/bc.cfg && printf '${base}cpu_compat=\"off\"\n' > /etc/xen/bc-off.cfg" 2>/dev/null
+"$lab" exec "$host" "printf '${base}cpu_compat=\"level:x86-64-v2\"\ncpu_compat_guest=\"rhel-9\"\n' > /etc/xen/bc.cfg && printf '${base}cpu_compat=\"off\"\n' > /etc/xen/bc-off.cfg" 2>/dev/null
 echo "bench: $runs rounds of xl create -p (plain, plugin, plugin with mode off) on $host" >&2
 err=$(mktemp)
 out=$("$lab" exec "$host" "
@@ -55,6 +56,6 @@ row() {  # row LABEL VARIANT
 printf '\nlab benchmark: xl create -p, PV 128 MiB guest, QEMU TCG EPYC, %s rounds\n' "$runs"
 printf '%-42s %11s %-14s %s\n' "variant" "median" " p25..p75" "ratio to plain xl: median of rounds (p25..p75)"
 row "plain xl" plain
-row "plugin, cpu_compat=level:x86-64-v2" plugin
+row "plugin, level:x86-64-v2 + guest rhel-9" plugin
 row "plugin loaded, cpu_compat=off" loaded-off
 echo "goal: ratio <= 1.05"

@@ -3,6 +3,8 @@
 // the bad-input corpus (tests/fixtures/bad/guests-*.yaml).
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "../../toolstack/core/guest.h"
 #include "../../toolstack/import/guest_table.h"
 #include "helpers.h"
@@ -138,4 +140,22 @@ TEST_CASE("guest names are what users type") {
     for (const char *ok : {"rhel-9", "windows-11-24h2", "ubuntu-24.04", "x86-64-v2", "sles-15+sp6"}) CHECK(plain_guest_name(ok));
     for (const std::string &bad : {std::string(), std::string("RHEL-9"), std::string("-rhel"), std::string("rhel 9"), std::string("rhel_9"), std::string("rhel\0", 5), std::string(65, 'a')})
         CHECK_FALSE(plain_guest_name(bad));
+}
+
+TEST_CASE("guest table: the plugin's lean load reads only the levels the table names, and judges alike") {
+    const LoadedGuestTable full = load_guest_table(default_guest_table_path());
+    const LoadedGuestTable lean = load_guest_table_levels(default_guest_table_path());
+    std::set<std::string> named;
+    for (const auto &[name, g] : full.guests)
+        if (!g.level.empty()) named.insert(g.level);
+    std::set<std::string> loaded;
+    for (const auto &[key, t] : lean.levels) loaded.insert(key);
+    CHECK(loaded == named);
+    CHECK(lean.levels.size() < full.levels.size());
+    REQUIRE(lean.guests.size() == full.guests.size());
+    for (const auto &[name, g] : full.guests)
+        for (const GuestType type : {GuestType::pv, GuestType::hvm}) {
+            INFO(name);
+            CHECK(guest_minimum(lean.guests.at(name), lean.levels, type) == guest_minimum(g, full.levels, type));
+        }
 }

@@ -81,11 +81,7 @@ GuestNeeds parse_entry(const InputText &in, const YAML::Node &e, const TemplateL
     return g;
 }
 
-}  // namespace
-
-GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels) {
-    check_input_text(in);
-    const YAML::Node root = load_yaml(in);
+GuestTable parse_guest_root(const InputText &in, const YAML::Node &root, const TemplateLibrary &levels) {
     if (!root.IsMap()) throw Error(in.name, 0, std::string("a guest table is a mapping: format: ") + kFormat + ", guests: [...]");
     YAML::Node guests;
     bool format_seen = false;
@@ -113,9 +109,32 @@ GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels)
     return table;
 }
 
+}  // namespace
+
+GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels) {
+    check_input_text(in);
+    return parse_guest_root(in, load_yaml(in), levels);
+}
+
 LoadedGuestTable load_guest_table(const std::string &path) {
     LoadedGuestTable t{path, load_template_library(default_data_dir()), {}};
     t.guests = parse_guest_table(read_input_file(path), t.levels);
+    return t;
+}
+
+LoadedGuestTable load_guest_table_levels(const std::string &path) {
+    const InputText in = read_input_file(path);
+    check_input_text(in);
+    const YAML::Node root = load_yaml(in);
+    LoadedGuestTable t{path, {}, {}};
+    // The levels its entries name, each read alone by its key (a name that
+    // is not a baseline's file makes load_templates_for read them all, and
+    // the table's check then says what is wrong, as load_guest_table would).
+    if (root.IsMap() && root["guests"] && root["guests"].IsSequence())
+        for (const auto &e : root["guests"])
+            if (e.IsMap() && e["level"] && e["level"].IsScalar() && !t.levels.count(e["level"].Scalar()))
+                t.levels.merge(load_templates_for(Mode{Mode::Kind::level, e["level"].Scalar()}, "", default_data_dir()));
+    t.guests = parse_guest_root(in, root, t.levels);
     return t;
 }
 

@@ -40,6 +40,10 @@ struct LoadedGuestTable {
     const GuestNeeds &find(const std::string &name, const std::string &context = "") const;
 };
 LoadedGuestTable load_guest_table(const std::string &path);
+// The same table, with `levels` holding only the baselines its entries
+// name: what judging a guest needs, without reading every baseline (the
+// plugin's path, once per xl create). Not for normalizing by other modes.
+LoadedGuestTable load_guest_table_levels(const std::string &path);
 
 // On a restore or an incoming migration: does the policy a domain keeps
 // (its record's) still give the guest its record names what it needs?
