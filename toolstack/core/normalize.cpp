@@ -1,5 +1,7 @@
 #include "normalize.h"
 
+#include "catalogue.h"
+
 #include "level.h"
 
 namespace cpucompat {
@@ -48,7 +50,11 @@ Policy normalize(const Policy &host, const Mode &mode, const TemplateLibrary &li
         CpuTemplate t;
         t.name = "pool";
         t.vendor_id = lvl.vendor_id;
-        t.require = lvl.features;
+        // What plain xl would give by default, on every host of the pool:
+        // the level is of max policies (publish --pool), whose features a
+        // guest never gets by default (svm, vmx: nested virtualization) are
+        // no floor for a domain.
+        t.require = lvl.features & Catalogue::get().guest_default_view();
         t.max_leaf = lvl.max_leaf;
         t.max_extd_leaf = lvl.max_extd_leaf;
         t.max_subleaf7 = lvl.max_subleaf7;
