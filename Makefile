@@ -60,7 +60,22 @@ test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 .PHONY: all check unit-check fuzz-check fuzz-long lab-check bench install deps clean demo man-check
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat man-check
+# --- the Pacemaker resource agent (pacemaker/) --------------------------------
+# Its man page is made from its own meta-data (pacemaker/ra2man.xsl), so it
+# cannot say other than what the agent tells Pacemaker.
+RA     := $(BUILD)/ocf/cpucompat/XenDomain
+RA_MAN := $(BUILD)/man/ocf_cpucompat_XenDomain.7
+
+all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat $(RA) $(RA_MAN) man-check
+
+$(RA): pacemaker/XenDomain debian/changelog
+	@mkdir -p $(@D)
+	sed 's|@VERSION@|$(VERSION)|g' $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+$(RA_MAN): $(RA) pacemaker/ra2man.xsl pacemaker/XenDomain.7.tail
+	@mkdir -p $(@D)
+	$(RA) meta-data | xsltproc --nonet --novalid -stringparam provider cpucompat \
+	  -stringparam date "$$(date -u -d "$$(dpkg-parsechangelog -S Date)" +%F)" pacemaker/ra2man.xsl - > $@.tmp
+	cat pacemaker/XenDomain.7.tail >> $@.tmp && mv $@.tmp $@
 
 # --- the catalogue, generated from the installed Xen -------------------------
 $(BUILD)/gen/xen-cpuid-names.txt:
@@ -92,7 +107,7 @@ $(BUILD)/test/%.o: %.cpp $(GEN_HDRS)
 	@mkdir -p $(@D)
 	$(CXX) $(TEST_FLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 $(BUILD)/rel/libcpucompat.a: $(call rel_obj,$(CORE_SRC) $(ADAPTER_SRC))
 	ar rcs $@ $^
@@ -117,8 +132,8 @@ $(BUILD)/share/cpucompat:
 	@mkdir -p $(@D)
 	ln -sfn $(CURDIR)/toolstack/data $@
 
-man-check:
-	@for m in man/*.[0-9]; do \
+man-check: $(RA_MAN)
+	@for m in man/*.[0-9] $(RA_MAN); do \
 	  out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 	  if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done
 
@@ -221,6 +236,9 @@ install: all
 	install -m 0644 toolstack/data/guests.yaml $(DESTDIR)$(DATADIR)/guests.yaml
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat
+	install -m 0644 $(RA_MAN) $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0755 $(RA) $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat/XenDomain
 	install -m 0644 toolstack/cli/cpucompat.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cpucompat
 	@# An admin's edited settings are never overwritten (a package makes it a conffile).
 	[ -e $(DESTDIR)$(SYSCONFDIR)/xen/cpucompat.yaml ] || \
@@ -237,7 +255,7 @@ DEB          := $(DEB_DIR)/xen-cpucompat_$(VERSION)_amd64.deb
 DEB_UP_DIR   := $(BUILD)/deb-upgrade
 DEB_UP_VERSION := $(VERSION)+labupgrade1
 DEB_UPGRADE  := $(DEB_UP_DIR)/xen-cpucompat_$(DEB_UP_VERSION)_amd64.deb
-PKG_SOURCES  := Makefile tests/lab/Makefile.inc debian toolstack libxl-plugin xenstore migration man
+PKG_SOURCES  := Makefile tests/lab/Makefile.inc debian toolstack libxl-plugin xenstore migration man pacemaker
 PKG_FILES    := $(shell find $(PKG_SOURCES) -type f 2>/dev/null)
 DPKG_BUILD   := dpkg-buildpackage --build=binary --no-sign --no-pre-clean -j$$(nproc)
 
@@ -268,7 +286,7 @@ lintian-check: $(DEB)
 # --- Debian packages needed to build and test ---------------------------------
 DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
              libcli11-dev nlohmann-json3-dev libyajl-dev catch2 libbenchmark-dev \
-             debhelper dpkg-dev lintian bash-completion
+             debhelper dpkg-dev lintian bash-completion xsltproc
 deps:
 	@missing=$$(for p in $(DEB_BUILD) $(DEB_LAB); do \
 	  dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \
