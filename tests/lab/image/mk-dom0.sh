@@ -43,6 +43,20 @@ mkdir -p "$root/usr/share/libvirt" && cp -r /usr/share/libvirt/cpu_map "$root/us
     /usr/bin/ssh /usr/sbin/sshd /usr/sbin/libvirtd /usr/bin/virsh "$libvirt_driver"
 cp "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" "$root/lib/x86_64-linux-gnu/libgcc_s.so.1"
 
+# The resource agent's surroundings on a Pacemaker node (issue 11):
+# resource-agents' shell library that OCF agents source, its ocf-tester and
+# the OCF DTD it checks meta-data against (with xmllint), and Pacemaker's
+# crm_resource, whose --validate runs an agent's validate-all without a
+# cluster.
+mkdir -p "$root/usr/lib/ocf/lib/heartbeat" "$root/usr/share/resource-agents"
+for f in ocf-shellfuncs ocf-binaries ocf-directories ocf-returncodes ocf-rarun ocf-distro; do
+    cp "/usr/lib/ocf/lib/heartbeat/$f" "$root/usr/lib/ocf/lib/heartbeat/"
+done
+cp /usr/share/resource-agents/ra-api-1.dtd "$root/usr/share/resource-agents/"
+cp /usr/sbin/ocf-tester /usr/sbin/crm_resource "$root/usr/sbin/"
+cp /usr/bin/xmllint "$root/usr/bin/"
+"$here/copy-libs.sh" "$root" /usr/sbin/crm_resource /usr/bin/xmllint
+
 # The project, installed as an admin would: its .deb, with dpkg (the plugin
 # is enabled per test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 "$here/install-deb.sh" "$root" "$deb"
@@ -84,8 +98,9 @@ done
 # separation user and /run/sshd.
 # root's shell is bash, as on Debian: busybox's sh runs its own applets
 # first, whatever PATH says, and its dpkg applet is not dpkg.
-printf 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$root/etc/passwd"
-printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
+# nobody: ocf-tester runs an agent's meta-data as that user.
+printf 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 printf '/bin/sh\n/bin/bash\n' > "$root/etc/shells"
 cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
