@@ -13,6 +13,7 @@ out=${1:?} kver=${2:?} guest=${3:?} keys=${4:?} deb=${5:?}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"  # the dom0's /: mktemp's 0700 kept every user but root out (ocf-tester runs as nobody)
 xb=/usr/lib/xen-4.17/bin
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/xen,etc/dropbear,etc/ssh,var/empty,tmp,root/.ssh,run,var/lib/xen,var/log/xen/console,var/lock,lib64,lib/x86_64-linux-gnu,lib/modules,usr/bin,usr/sbin,usr/local/bin,usr/local/sbin,$xb,guest}
 ln -s ../run "$root/var/run"

@@ -80,6 +80,17 @@ Result agent(const std::string &host, const std::string &action, const std::stri
 
 bool running(const std::string &host, const std::string &name) { return exec(host, "xl domid " + name).status == 0; }
 
+// A move as Pacemaker makes it: migrate_to on the source, migrate_from on
+// the target; after it the domain runs there and only there.
+void agent_move(const std::string &cfg, const std::string &name, const std::string &from, const std::string &to) {
+    const Result moved = agent(from, "migrate_to", cfg, "OCF_RESKEY_CRM_meta_migrate_target=" + to);
+    BOOST_TEST(moved.status == 0, from << " -> " << to << ": " << moved.out << moved.err);
+    BOOST_TEST(agent(to, "migrate_from", cfg, "OCF_RESKEY_CRM_meta_timeout=60000").status == 0);
+    BOOST_TEST(running(to, name));
+    BOOST_TEST(!running(from, name));
+    BOOST_TEST(agent(from, "monitor", cfg).status == 7);
+}
+
 }  // namespace
 
 // ocf:cpucompat:XenDomain (issue 11) on real Xen, its actions run as
@@ -113,13 +124,8 @@ BOOST_AUTO_TEST_CASE(resource_agent_passes_ocf_tester_and_moves_through_cpucompa
     BOOST_REQUIRE(agent("a", "start", lcfg).status == 0);
     BOOST_TEST(agent("a", "monitor", lcfg).status == 0);
     BOOST_TEST(agent("c", "monitor", lcfg).status == 7);
-    const Result to_c = agent("a", "migrate_to", lcfg, "OCF_RESKEY_CRM_meta_migrate_target=c");
-    BOOST_TEST(to_c.status == 0, to_c.out << to_c.err);
-    BOOST_TEST(agent("c", "migrate_from", lcfg, "OCF_RESKEY_CRM_meta_timeout=60000").status == 0);
-    BOOST_TEST(running("c", "rl"));
-    BOOST_TEST(!running("a", "rl"));
+    agent_move(lcfg, "rl", "a", "c");
     BOOST_TEST(record_of("c", "rl").host == "a");  // moved live: the record made on a came along
-    BOOST_TEST(agent("a", "monitor", lcfg).status == 7);
     BOOST_TEST(agent("c", "stop", lcfg).status == 0);
     BOOST_TEST(!running("c", "rl"));
 
@@ -129,11 +135,7 @@ BOOST_AUTO_TEST_CASE(resource_agent_passes_ocf_tester_and_moves_through_cpucompa
     for (const char *h : {"a", "b"}) put_file(h, rcfg, restart_cfg);
     const GuestGuard rr_a{"a", "rr"}, rr_b{"b", "rr"};
     BOOST_REQUIRE(agent("a", "start", rcfg).status == 0);
-    const Result to_b = agent("a", "migrate_to", rcfg, "OCF_RESKEY_CRM_meta_migrate_target=b");
-    BOOST_TEST(to_b.status == 0, to_b.out << to_b.err);
-    BOOST_TEST(agent("b", "migrate_from", rcfg, "OCF_RESKEY_CRM_meta_timeout=60000").status == 0);
-    BOOST_TEST(running("b", "rr"));
-    BOOST_TEST(!running("a", "rr"));
+    agent_move(rcfg, "rr", "a", "b");
     BOOST_TEST(record_of("b", "rr").host == "b");  // restarted: created afresh there, by its mode
 
     // No target, or a domain not here: a soft failure, nothing moves.
