@@ -2,6 +2,8 @@
 // this host's domains can go, now and after hosts join or leave. The pool
 // is read from fingerprint files (--pool), as `cpucompat publish --pool`
 // takes them; the judgement is migration/pool.h.
+#include <cctype>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -11,6 +13,7 @@
 #include "../core/text.h"
 #include "../import/domain_record.h"
 #include "../import/guest_table.h"
+#include "../import/template_yaml.h"
 #include "commands.h"
 #include "output.h"
 
@@ -120,7 +123,7 @@ Runner add_pool(CLI::App &app, const GlobalOptions &g) {
     return [o, &g, status]() -> int {
         const std::vector<PoolHost> hosts = pool_hosts(o->pool, "--pool");
         const std::vector<PoolDomain> domains = o->node.empty() ? std::vector<PoolDomain>{} : local_domains(o->node, hosts);
-        const TemplateLibrary lib = load_guest_table(default_guest_table_path()).levels;
+        const TemplateLibrary lib = load_template_library(default_data_dir());
         if (status->parsed()) {
             const std::vector<VendorLevel> levels = pool_levels(hosts);
             nlohmann::ordered_json j{{"hosts", nlohmann::ordered_json::array()}, {"levels", nlohmann::ordered_json::array()}};
