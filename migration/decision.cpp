@@ -51,11 +51,12 @@ Decision by_policy(const Policy &domain, const Policy &receiver_max, const MoveO
 
 }  // namespace
 
-std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib) {
-    if (!fit.mode || fit.mode->kind == Mode::Kind::file || fit.mode->kind == Mode::Kind::pool) return "";
+std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib,
+                            const std::vector<Policy> &pool) {
+    if (!fit.mode || fit.mode->kind == Mode::Kind::file || (fit.mode->kind == Mode::Kind::pool && pool.empty())) return "";
     Policy there;
     try {
-        there = normalize(receiver_max, *fit.mode, lib, {}, guest);
+        there = normalize(receiver_max, *fit.mode, lib, pool, guest);
     } catch (const Error &e) {
         return "mode " + fit.mode->to_string() + " there: " + e.what();
     }

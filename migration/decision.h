@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../toolstack/core/compare.h"
 #include "../toolstack/core/normalize.h"
@@ -52,9 +53,12 @@ struct RestartFit {
 // guest without what it needs: the host below the mode's floor (its plugin
 // would refuse the create, after the domain went down here), or the guest's
 // missing features, named. "" when it would do, or when it cannot be known
-// here: no record, or modes whose data is the receiver's (file:, pool),
-// which its plugin judges at the create.
-std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib);
+// here: no record, or modes whose data is the receiver's (file:, and pool
+// unless `pool` gives the receiver's pool: the host policies of its
+// vendor, as the pool model knows them), which its plugin judges at the
+// create.
+std::string restart_refusal(const RestartFit &fit, const Policy &receiver_max, GuestType guest, const TemplateLibrary &lib,
+                            const std::vector<Policy> &pool = {});
 
 // restart_blocked: restart_refusal() towards this receiver; a move that
 // would be a restart is refused with it.

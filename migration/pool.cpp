@@ -27,20 +27,6 @@ std::vector<Policy> vendor_members(const std::vector<PoolHost> &hosts, const std
     return out;
 }
 
-// restart_refusal(), but a domain in mode `pool` is judged too: its create
-// there takes the level of that host's vendor in this pool.
-std::string restart_refusal_in(const PoolDomain &d, const PoolHost &h, const std::vector<PoolHost> &hosts, const TemplateLibrary &lib) {
-    if (!d.restart.mode || d.restart.mode->kind != Mode::Kind::pool) return restart_refusal(d.restart, h.max, d.guest, lib);
-    Policy there;
-    try {
-        there = normalize(h.max, *d.restart.mode, lib, vendor_members(hosts, h.max.vendor_id), d.guest);
-    } catch (const Error &e) {
-        return "mode pool there: " + std::string(e.what());
-    }
-    if (d.restart.guest_os.empty() || !d.restart.guest_minimum) return "";
-    return guest_refusal(d.restart.guest_os, Catalogue::get().names(guest_missing(there.features, *d.restart.guest_minimum)), "pool", false);
-}
-
 std::vector<std::string> minus(const std::vector<std::string> &a, const std::vector<std::string> &b) {
     std::vector<std::string> out;
     for (const auto &x : a)
@@ -79,7 +65,9 @@ Mobility mobility(const PoolDomain &d, const std::vector<PoolHost> &hosts, const
     o.allow_restart = true;
     for (const auto &h : hosts) {
         if (h.name == d.host) continue;
-        const Decision dec = decide(d.policy, h.max, o, d.live, restart_refusal_in(d, h, hosts, lib));
+        // A domain in mode pool would get the level of that host's vendor here.
+        const Decision dec =
+            decide(d.policy, h.max, o, d.live, restart_refusal(d.restart, h.max, d.guest, lib, vendor_members(hosts, h.max.vendor_id)));
         switch (dec.kind) {
         case MoveKind::live: m.live.push_back(h.name); break;
         case MoveKind::restart: m.restart.push_back(h.name); break;
