@@ -3,7 +3,6 @@
 // is read from fingerprint files (--pool), as `cpucompat publish --pool`
 // takes them; the judgement is migration/pool.h.
 #include <cctype>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -67,12 +66,7 @@ std::vector<PoolDomain> local_domains(const std::string &node, const std::vector
     return out;
 }
 
-std::string joined(const std::vector<std::string> &v, const std::string &none = "none") {
-    if (v.empty()) return none;
-    std::string s;
-    for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
+std::string joined(const std::vector<std::string> &v, const std::string &none = "none") { return v.empty() ? none : join(v, ", "); }
 
 nlohmann::ordered_json level_json(const VendorLevel &l) {
     return {{"vendor", l.vendor_id},
@@ -93,12 +87,6 @@ nlohmann::ordered_json mobility_json(const Mobility &m) {
 void print_mobility(const Mobility &m, const std::string &indent) {
     std::cout << indent << "live to: " << joined(m.live) << "\n" << indent << "restart on: " << joined(m.restart) << "\n";
     for (const auto &[h, why] : m.refused) std::cout << indent << "not to " << h << ": " << terminal_safe(why) << "\n";
-}
-
-std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "%#x", v);
-    return b;
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "normalize.h"
 
 #include "catalogue.h"
-
 #include "level.h"
 
 namespace cpucompat {
