@@ -1,9 +1,12 @@
 // The generated catalogue against the installed Xen it was generated from.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <cstring>
 
 #include "../../toolstack/adapters/xen_headers.h"
+#include "../../toolstack/core/text.h"
 #include "helpers.h"
 
 extern "C" const uint32_t *x86_cpu_policy_lookup_deep_deps(uint32_t feature);
@@ -51,6 +54,25 @@ TEST_CASE("feature names in libxl, header and xen-cpuid spellings") {
     }
     CHECK(Catalogue::get().find("warp-drive") == nullptr);
     CHECK(Catalogue::get().find("") == nullptr);
+}
+
+TEST_CASE("every name and xen-cpuid spelling names one feature, found as itself") {
+    // find() is a binary search over both, so each key must be unique and
+    // the libxl name must win over another feature's xen-cpuid spelling.
+    std::map<std::string, std::string> names, spellings;
+    for (const auto &f : Catalogue::get().features()) {
+        INFO(f.name);
+        CHECK(names.emplace(f.name, f.name).second);
+        CHECK(std::string(f.name) == fold_name(f.name));
+        CHECK(Catalogue::get().find(f.name) == &f);
+        if (*f.xen_cpuid) CHECK(spellings.emplace(fold_name(f.xen_cpuid), f.name).second);
+    }
+    for (const auto &[spelling, name] : spellings) {
+        INFO(spelling);
+        const FeatureInfo *f = Catalogue::get().find(spelling);
+        REQUIRE(f != nullptr);
+        CHECK(std::string(f->name) == (names.count(spelling) ? spelling : name));
+    }
 }
 
 TEST_CASE("word locations come from the header's comments") {

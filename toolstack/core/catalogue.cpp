@@ -36,6 +36,12 @@ Catalogue::Catalogue()
     std::sort(deps_.begin(), deps_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::sort(features_.begin(), features_.end(), [](const FeatureInfo &a, const FeatureInfo &b) { return a.id < b.id; });
     for (const auto &f : features_) known_.set(f.id);
+    for (const auto &f : features_) {
+        by_name_.emplace_back(f.name, &f);
+        if (*f.xen_cpuid) by_xen_cpuid_.emplace_back(fold_name(f.xen_cpuid), &f);
+    }
+    std::sort(by_name_.begin(), by_name_.end(), [](const auto &a, const auto &b) { return std::strcmp(a.first, b.first) < 0; });
+    std::sort(by_xen_cpuid_.begin(), by_xen_cpuid_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     // syscall and sep depend on the CPU mode as much as on the CPU: Intel
     // reports SYSCALL in 0x80000001.EDX only to 64-bit code (dumps taken by
     // 32-bit tools lack it), and AMD has no SYSENTER in long mode (Xen's PV
@@ -50,13 +56,22 @@ Catalogue::Catalogue()
     }
 }
 
+namespace {
+
+template <class Index>
+const FeatureInfo *lookup(const Index &index, const std::string &key) {
+    const auto it = std::lower_bound(index.begin(), index.end(), key, [](const auto &e, const std::string &k) { return k.compare(e.first) > 0; });
+    return it != index.end() && key.compare(it->first) == 0 ? it->second : nullptr;
+}
+
+}  // namespace
+
+// Names first, then xen-cpuid's spellings: every import and template reads
+// its features through here, so it is a binary search, not a scan.
 const FeatureInfo *Catalogue::find(std::string_view name) const {
     const std::string key = fold_name(name);
-    for (const auto &f : features_)
-        if (key == f.name) return &f;
-    for (const auto &f : features_)
-        if (*f.xen_cpuid && key == fold_name(f.xen_cpuid)) return &f;
-    return nullptr;
+    if (const FeatureInfo *f = lookup(by_name_, key)) return f;
+    return lookup(by_xen_cpuid_, key);
 }
 
 const FeatureInfo *Catalogue::by_id(FeatureId id) const {
