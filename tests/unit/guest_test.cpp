@@ -44,7 +44,7 @@ TEST_CASE("the installed guest table loads, every entry sourced and dated") {
         CHECK(!guest_minimum(g, testing::baselines()).empty());
     }
     for (const char *name : {"x86-64-v1", "x86-64-v2", "x86-64-v3", "x86-64-v4", "windows-10", "windows-11", "windows-11-24h2",
-                             "windows-server-2025", "rhel-8", "alma-8", "rocky-8", "rhel-9", "rhel-10", "sles-15", "sles-16",
+                             "windows-server-2025", "rhel-8", "alma-8", "rocky-8", "rhel-9", "rhel-10", "sles-15", "sles-16", "freebsd-14",
                              "debian-12", "debian-13", "ubuntu-22.04", "ubuntu-24.04", "ubuntu-26.04-amd64v3"})
         CHECK(table().count(name) == 1);
 }
