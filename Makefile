@@ -65,8 +65,10 @@ test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 # cannot say other than what the agent tells Pacemaker.
 RA     := $(BUILD)/ocf/cpucompat/XenDomain
 RA_MAN := $(BUILD)/man/ocf_cpucompat_XenDomain.7
+# The data index (the rule is with the build tree's share/ below).
+DATA_INDEX := $(BUILD)/share/cpucompat/index
 
-all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat $(RA) $(RA_MAN) man-check
+all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(DATA_INDEX) $(RA) $(RA_MAN) man-check
 
 $(RA): pacemaker/XenDomain debian/changelog
 	@mkdir -p $(@D)
@@ -127,10 +129,21 @@ $(BUILD)/lib/cpucompat/$(PLUGIN): $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/lib
 	  $(call rel_obj,$(PLUGIN_SRC)) $(BUILD)/rel/libcpucompat.a -o $@ $(LIBS) -ldl
 
 # The build tree mirrors the installed layout, so build/bin/cpucompat finds
-# its baselines at ../share/cpucompat like an installed one.
-$(BUILD)/share/cpucompat:
+# its baselines at ../share/cpucompat like an installed one: links to the
+# source tree's data files, and the index built from them (data_index.h).
+# (Older build trees had the directory itself as a link to toolstack/data.)
+$(BUILD)/share/cpucompat/.links:
+	@if [ -L $(@D) ]; then rm $(@D); fi
 	@mkdir -p $(@D)
-	ln -sfn $(CURDIR)/toolstack/data $@
+	ln -sfn $(CURDIR)/toolstack/data/baselines $(@D)/baselines
+	ln -sfn $(CURDIR)/toolstack/data/guests.yaml $(@D)/guests.yaml
+	@touch $@
+
+$(BUILD)/gen/gen_index: $(call rel_obj,toolstack/gen/gen_index.cpp) $(BUILD)/rel/libcpucompat.a
+	$(CXX) $(REL_FLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
+
+$(DATA_INDEX): $(BUILD)/gen/gen_index $(BUILD)/share/cpucompat/.links $(wildcard toolstack/data/baselines/*.yaml) toolstack/data/guests.yaml
+	$(BUILD)/gen/gen_index toolstack/data/baselines toolstack/data/guests.yaml $@
 
 man-check: $(RA_MAN)
 	@for m in man/*.[0-9] $(RA_MAN); do \
@@ -145,14 +158,14 @@ $(BUILD)/test/cpucompat: $(call test_obj,$(CLI_SRC)) $(BUILD)/test/libcpucompat.
 	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
 
 # The unit tests run the sanitized CLI too (exit codes, JSON, messages).
-unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(BUILD)/share/cpucompat
+unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(DATA_INDEX)
 	CPUCOMPAT_DATADIR=$(CURDIR)/toolstack/data CPUCOMPAT_CLI=$(CURDIR)/$(BUILD)/test/cpucompat \
 	  CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures CPUCOMPAT_DUMPS=$(CURDIR)/../shared/cpuid-dumps \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
 	  $(BUILD)/test/unit-tests
 
 FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml save_image domain_record \
-                host_config guest_table move_entry host_facts
+                host_config guest_table move_entry host_facts data_index
 FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
@@ -234,6 +247,8 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-recover.service
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
 	install -m 0644 toolstack/data/guests.yaml $(DESTDIR)$(DATADIR)/guests.yaml
+	install -d $(DESTDIR)$(DATADIR)/index
+	install -m 0644 $(DATA_INDEX)/*.json $(DESTDIR)$(DATADIR)/index/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat

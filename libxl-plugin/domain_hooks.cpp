@@ -21,6 +21,7 @@ extern "C" {
 #include "../toolstack/core/domain_policy.h"
 #include "../toolstack/core/guest.h"
 #include "../toolstack/core/mode_choice.h"
+#include "../toolstack/import/data_index.h"
 #include "../toolstack/import/domain_record.h"
 #include "../toolstack/import/guest_table.h"
 #include "../toolstack/import/host_config.h"
@@ -201,17 +202,21 @@ Prepared prepare(libxl_domain_config *dc) {
     const GuestType guest = guest_of(dc);
     const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);
-    const DomainPlan plan = plan_domain_policy(choice.mode, host, user, guest,
-                                               load_templates_for(choice.mode, host.vendor_id, default_data_dir()),
+    // The baselines and the guest's entry from the package's index, not
+    // from YAML, while the files are as it was built from (data_index.h).
+    const std::string dir = default_data_dir();
+    DataFiles data(dir, default_guest_table_path(), default_data_index_dir(dir));
+    const DomainPlan plan = plan_domain_policy(choice.mode, host, user, guest, data.templates_for(choice.mode, host.vendor_id),
                                                pool_for(choice.mode, host));
     // The guest it runs must boot with the policy it gets: else nothing is built.
     if (guest_os) {
-        const LoadedGuestTable table = load_guest_table_levels(default_guest_table_path());
-        const Featureset minimum = guest_minimum(table.find(*guest_os, "cpu_compat_guest: "), table.levels, guest);
+        const GuestLookup g = data.guest(*guest_os, "cpu_compat_guest: ");
+        const Featureset minimum = guest_minimum(g.needs, g.levels, guest);
         const std::string why = guest_refusal(*guest_os, Catalogue::get().names(guest_missing(plan.cpuid.expected.features, minimum)),
                                               choice.mode.to_string(), !user.cpuid.empty() || !user.msr.empty());
         if (!why.empty()) throw Error(why);
     }
+    if (!data.index_problem().empty()) say(domain_name(dc), "warning: " + data.index_problem());
     DomainRecord rec{choice.mode.to_string(), plan.template_name, hostname(), utc_now(), guest, plan.cpuid.expected, {}, guest_os.value_or("")};
     p.record = record_to_json(rec);
     apply_merged_cpuid(dc->b_info.cpuid, plan.cpuid);  // throws before changing anything

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdlib.h>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,22 @@
 #include "../../toolstack/import/template_yaml.h"
 
 namespace testing {
+
+// A fresh directory under /tmp, removed with everything in it at scope end.
+struct TempDir {
+    std::string path;
+    explicit TempDir(const std::string &what = "test") {
+        std::string tmpl = "/tmp/cpucompat-" + what + "-XXXXXX";
+        if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp: cannot make " + tmpl);
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+};
 
 inline std::string env_or(const char *name, const char *fallback) {
     const char *v = std::getenv(name);

@@ -22,6 +22,7 @@
 #include "../../migration/stop_signals.h"
 #include "../../migration/storage_check.h"
 #include "../../migration/xl_moves.h"
+#include "helpers.h"
 #include "fake_restart_steps.h"
 
 using namespace cpucompat;
@@ -47,18 +48,7 @@ Presence presence_of(FakeSteps::There t) {
     return t == FakeSteps::There::running ? Presence::running : t == FakeSteps::There::paused ? Presence::paused : Presence::absent;
 }
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/cpucompat-journal-XXXXXX";
-        REQUIRE(mkdtemp(tmpl));
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
+using testing::TempDir;
 
 }  // namespace
 
