@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 
 extern "C" {
@@ -166,11 +167,14 @@ std::string uuid_of(const libxl_domain_config *dc) {
 }
 
 // Mirrors a record into xenstore; the domain does not depend on it, so a
-// failure is a warning.
-void publish_record(const std::string &name, const std::string &uuid, const std::string &record) {
+// failure is a warning. Records of gone domains are dropped at every eighth
+// creation (by domain id) and by `cpucompat publish`, not at each: that
+// transaction is a fifth of the plugin's cost under TCG (issue 12), and a
+// few stale records cost nothing but a little of dom0's xenstore.
+void publish_record(const std::string &name, const std::string &uuid, const std::string &record, uint32_t domid) {
     try {
         XsClient xs;
-        write_domain_record(xs, uuid, record);
+        write_domain_record(xs, uuid, record, domid % 8 == 0);
     } catch (const std::exception &e) {
         say(name, std::string("warning: record not written to xenstore: ") + e.what());
     }
@@ -179,6 +183,7 @@ void publish_record(const std::string &name, const std::string &uuid, const std:
 // Everything decided before the real create, so a refusal leaves nothing.
 struct Prepared {
     bool active = false;
+    std::shared_ptr<Libxc> xc;  // open from the host's policy to the domain's check
     Policy expected;
     std::string record;
 };
@@ -200,7 +205,8 @@ Prepared prepare(libxl_domain_config *dc) {
     if (!guest_os)
         if (const auto &c = host_cfg.get()) guest_os = default_guest(*c, domain_name(dc));
     const GuestType guest = guest_of(dc);
-    const Policy host = read_system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
+    p.xc = std::make_shared<Libxc>();
+    const Policy host = p.xc->system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);
     // The baselines and the guest's entry from the package's index, not
     // from YAML, while the files are as it was built from (data_index.h).
@@ -253,7 +259,7 @@ int create_new(CreateNewFn real, libxl_ctx *ctx, libxl_domain_config *dc, uint32
     // get the policy requested but not checked (see cpucompat.cfg(5)).
     if (!p.active || rc || ao_how) return rc;
     try {
-        const AppliedDiff d = check_applied(p.expected, read_domain_policy(*domid));
+        const AppliedDiff d = check_applied(p.expected, p.xc->domain_policy(*domid));
         if (!d.ok()) {
             libxl_domain_destroy(ctx, *domid, nullptr);
             say(name, "destroyed: Xen applied another CPU policy than requested: " + d.summary());
@@ -264,7 +270,7 @@ int create_new(CreateNewFn real, libxl_ctx *ctx, libxl_domain_config *dc, uint32
         say(name, std::string("destroyed: its CPU policy could not be checked: ") + e.what());
         return ERROR_FAIL;
     }
-    publish_record(name, uuid_of(dc), p.record);
+    publish_record(name, uuid_of(dc), p.record, *domid);
     return rc;
 }
 
@@ -305,7 +311,7 @@ int create_restore(CreateRestoreFn real, libxl_ctx *ctx, libxl_domain_config *dc
         return ERROR_FAIL;
     }
     const int rc = real(ctx, dc, domid, restore_fd, send_back_fd, params, ao_how, aop_console_how);
-    if (!rc && record) publish_record(name, uuid_of(dc), *record);
+    if (!rc && record) publish_record(name, uuid_of(dc), *record, *domid);
     return rc;
 }
 

@@ -46,7 +46,11 @@ std::optional<Policy> read_pool(XsClient &xs, const std::string &vendor_id) {
     return policy_from_json(j, "xenstore " + path);
 }
 
-unsigned write_domain_record(XsClient &xs, const std::string &uuid, const std::string &record_json) {
+unsigned write_domain_record(XsClient &xs, const std::string &uuid, const std::string &record_json, bool prune_too) {
+    if (!prune_too) {
+        xs.write(xs_layout::domain(uuid), record_json);
+        return 0;
+    }
     unsigned dropped = 0;
     xs.transact([&](XsTransaction &t) {
         t.write(xs_layout::domain(uuid), record_json);

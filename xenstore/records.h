@@ -1,6 +1,6 @@
 // cpucompat's records in xenstore (layout.h): the host's fingerprint, pool
-// levels and domain records, written in transactions so a reader never sees
-// half of a change.
+// levels and domain records, each change one write or one transaction, so a
+// reader never sees half of it.
 #pragma once
 
 #include <optional>
@@ -17,9 +17,10 @@ void publish_pool(XsClient &xs, const Policy &level);
 // the stored value is not a fingerprint.
 std::optional<Policy> read_pool(XsClient &xs, const std::string &vendor_id);
 
-// Writes a domain's record and drops the records of domains that no longer
-// exist on this host (no /vm/<uuid>); returns how many were dropped.
-unsigned write_domain_record(XsClient &xs, const std::string &uuid, const std::string &record_json);
+// Writes a domain's record (one node: a single write). With `prune`, in one
+// transaction with dropping the records of domains that no longer exist on
+// this host (no /vm/<uuid>); returns how many were dropped.
+unsigned write_domain_record(XsClient &xs, const std::string &uuid, const std::string &record_json, bool prune);
 unsigned prune_domain_records(XsClient &xs);
 
 }  // namespace cpucompat

@@ -52,6 +52,7 @@ XsClient::~XsClient() { xs_close(h_); }
 
 std::optional<std::string> XsClient::read(const std::string &path) { return read_at(h_, XBT_NULL, path); }
 std::vector<std::string> XsClient::list(const std::string &path) { return list_at(h_, XBT_NULL, path); }
+void XsClient::write(const std::string &path, const std::string &value) { XsTransaction(h_, XBT_NULL).write(path, value); }
 
 void XsClient::transact(const std::function<void(XsTransaction &)> &body) {
     for (int attempt = 0; attempt < 16; ++attempt) {

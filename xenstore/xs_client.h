@@ -29,6 +29,10 @@ public:
     // Outside any transaction.
     std::optional<std::string> read(const std::string &path);
     std::vector<std::string> list(const std::string &path);  // empty if absent
+    // One node's value (a reader sees the old value or the new), then its
+    // permissions set to dom0 only; until then it has its parent's, which
+    // under /tool are dom0's alone.
+    void write(const std::string &path, const std::string &value);
 
 private:
     friend class XsTransaction;

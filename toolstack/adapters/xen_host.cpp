@@ -65,19 +65,34 @@ SystemPolicy parse_system_policy(const std::string &name) {
     throw Error("unknown system policy \"" + name + "\"; expected raw, host, pv-max, hvm-max, pv-default or hvm-default");
 }
 
-Policy read_system_policy(SystemPolicy which) {
-    XcHandle h;
+Libxc::Libxc() : xch_(xc_interface_open(nullptr, nullptr, 0)) {
+    if (!xch_) throw Error(std::string("cannot open libxc (not running in a Xen dom0 as root?): ") + std::strerror(errno));
+}
+
+Libxc::~Libxc() { xc_interface_close(xch_); }
+
+Policy Libxc::system_policy(SystemPolicy which) {
     XcPolicy pol;
     if (!pol.p) throw Error("out of memory");
-    if (xc_cpu_policy_get_system(h.xch, static_cast<unsigned>(which), pol.p))
+    if (xc_cpu_policy_get_system(xch_, static_cast<unsigned>(which), pol.p))
         throw Error(std::string("cannot read Xen's ") + system_policy_name(which) + " policy: " + std::strerror(errno));
     try {
-        return serialise(h.xch, pol.p);
+        return serialise(xch_, pol.p);
     } catch (const Error &) {
         // Xen hands out an all-zero policy for guest types it cannot run.
         throw Error(std::string("Xen's ") + system_policy_name(which) + " policy is empty: this host offers no such guests");
     }
 }
+
+Policy Libxc::domain_policy(uint32_t domid) {
+    XcPolicy pol;
+    if (!pol.p) throw Error("out of memory");
+    if (xc_cpu_policy_get_domain(xch_, domid, pol.p))
+        throw Error("cannot read the CPUID policy of domain " + std::to_string(domid) + ": " + std::strerror(errno));
+    return serialise(xch_, pol.p);
+}
+
+Policy read_system_policy(SystemPolicy which) { return Libxc().system_policy(which); }
 
 XenCapabilities read_xen_capabilities() {
     XcHandle h;
@@ -108,13 +123,6 @@ std::string read_xen_version() {
     return std::to_string(v >> 16) + "." + std::to_string(v & 0xffff) + extra;
 }
 
-Policy read_domain_policy(uint32_t domid) {
-    XcHandle h;
-    XcPolicy pol;
-    if (!pol.p) throw Error("out of memory");
-    if (xc_cpu_policy_get_domain(h.xch, domid, pol.p))
-        throw Error("cannot read the CPUID policy of domain " + std::to_string(domid) + ": " + std::strerror(errno));
-    return serialise(h.xch, pol.p);
-}
+Policy read_domain_policy(uint32_t domid) { return Libxc().domain_policy(domid); }
 
 }  // namespace cpucompat

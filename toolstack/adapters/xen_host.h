@@ -8,6 +8,8 @@
 
 #include "../core/policy.h"
 
+struct xc_interface_core;  // libxc's handle (xenctrl.h: xc_interface)
+
 namespace cpucompat {
 
 // The XEN_SYSCTL_cpu_policy_* numbering (not the featureset numbering of
@@ -21,6 +23,23 @@ SystemPolicy parse_system_policy(const std::string &name);
 // Throw Error with errno's text ("not running on Xen?" when libxc cannot open).
 Policy read_system_policy(SystemPolicy which);
 Policy read_domain_policy(uint32_t domid);
+
+// The same reads through one libxc handle: opening libxc is several device
+// opens and mappings (milliseconds under QEMU TCG), and the plugin reads the
+// host's policy before a create and the domain's after it.
+class Libxc {
+public:
+    Libxc();  // throws Error when libxc cannot open
+    ~Libxc();
+    Libxc(const Libxc &) = delete;
+    Libxc &operator=(const Libxc &) = delete;
+
+    Policy system_policy(SystemPolicy which);
+    Policy domain_policy(uint32_t domid);
+
+private:
+    ::xc_interface_core *xch_;
+};
 
 // What this host's Xen was built for and runs on (xc_physinfo), as far as
 // moves depend on it: log-dirty tracking, which live migration needs, works
