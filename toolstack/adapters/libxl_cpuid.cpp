@@ -61,6 +61,7 @@ void validate_with_libxl(const XlCpuid &cpuid) {
 
 
 CpuidFilters read_cpuid_filters(const LibxlCpuidList &list) {
+    if (!list) return {};  // no cpuid= at all, the common case: nothing to convert
     yajl_gen g = yajl_gen_alloc(nullptr);
     if (!g) throw Error("out of memory reading a cpuid list");
     LibxlCpuidList copy = list;  // gen_json takes a non-const pointer, reads only
