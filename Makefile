@@ -33,9 +33,8 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
 # The plugin runs inside every `xl create`, once per process, so its cost is
 # mostly the code it runs once: built for size (after CXXFLAGS, whose -O2 a
-# package build brings), it has 41% less text, and under QEMU TCG, which
-# translates every code page a process runs, `xl create` with the plugin
-# took 1.039x plain xl instead of 1.060x (make bench, issue 12).
+# package build brings), it has 41% less text, which QEMU TCG (translating
+# every code page a process runs) pays for in each create (make bench).
 PLUGIN_FLAGS := $(STD) $(WARN) -g -fPIC $(CXXFLAGS) -Os
 XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog -lyajl
 LIBS      := -lyaml-cpp $(XEN_LIBS)
