@@ -41,7 +41,11 @@ Catalogue::Catalogue()
         if (*f.xen_cpuid) by_xen_cpuid_.emplace_back(fold_name(f.xen_cpuid), &f);
     }
     std::sort(by_name_.begin(), by_name_.end(), [](const auto &a, const auto &b) { return std::strcmp(a.first, b.first) < 0; });
-    std::sort(by_xen_cpuid_.begin(), by_xen_cpuid_.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    // Spellings are not unique (xen-cpuid says "ppin" for amd-ppin and
+    // intel-ppin): equal keys in catalogue order, so the search finds the
+    // first, as a scan would.
+    std::sort(by_xen_cpuid_.begin(), by_xen_cpuid_.end(),
+              [](const auto &a, const auto &b) { return a.first != b.first ? a.first < b.first : a.second->id < b.second->id; });
     // syscall and sep depend on the CPU mode as much as on the CPU: Intel
     // reports SYSCALL in 0x80000001.EDX only to 64-bit code (dumps taken by
     // 32-bit tools lack it), and AMD has no SYSENTER in long mode (Xen's PV

@@ -96,8 +96,8 @@ private:
     std::vector<FeatureInfo> features_;
     std::vector<WordInfo> words_;
     std::vector<std::pair<FeatureId, Featureset>> deps_;  // sorted by feature
-    // find()'s indexes: names and folded xen-cpuid spellings, sorted (each
-    // is unique: catalogue_test checks).
+    // find()'s indexes: names (unique) and folded xen-cpuid spellings
+    // (equal ones in catalogue order), sorted.
     std::vector<std::pair<const char *, const FeatureInfo *>> by_name_;           // names are stored folded
     std::vector<std::pair<std::string, const FeatureInfo *>> by_xen_cpuid_;
     Featureset known_;
