@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "../toolstack/core/error.h"
+#include "../toolstack/core/fnv.h"
 
 namespace cpucompat {
 
@@ -56,11 +57,9 @@ std::string with_shared_connection(const std::string &ssh_command, const std::st
         return ssh_command;
     // FNV-1a: tells commands apart, no secret to keep (%C, ssh's own hash
     // of user, host and port, follows it).
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char c : ssh_command) h = (h ^ c) * 0x100000001b3ULL;
-    char digest[17];
-    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
-    return (ssh_command.empty() ? "ssh" : ssh_command) + " -o ControlMaster=auto -o ControlPath=" + control_dir + "/" + digest +
+    Fnv1a64 digest;
+    digest.bytes(ssh_command);
+    return (ssh_command.empty() ? "ssh" : ssh_command) + " -o ControlMaster=auto -o ControlPath=" + control_dir + "/" + digest.hex() +
            "-%C -o ControlPersist=" + std::to_string(persist_seconds < 1 ? 1 : persist_seconds);
 }
 

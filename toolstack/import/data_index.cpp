@@ -7,6 +7,7 @@
 
 #include "../core/catalogue.h"
 #include "../core/error.h"
+#include "../core/fnv.h"
 #include "../core/text.h"
 #include "../core/vendor.h"
 #include "fingerprint.h"
@@ -84,12 +85,9 @@ struct Reader {
 }  // namespace
 
 std::string data_file_digest(const std::string &bytes) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ull;
-    }
-    return "fnv1a64:" + hex(h, 16).substr(2);
+    Fnv1a64 f;
+    f.bytes(bytes);
+    return "fnv1a64:" + f.hex();
 }
 
 IndexStamp index_stamp(const std::string &bytes) { return IndexStamp{bytes.size(), data_file_digest(bytes)}; }

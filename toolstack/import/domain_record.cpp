@@ -6,6 +6,7 @@
 
 #include "../core/catalogue.h"
 #include "../core/error.h"
+#include "../core/fnv.h"
 #include "../core/guest.h"
 #include "../core/text.h"
 #include "fingerprint.h"
@@ -16,20 +17,17 @@ const char *guest_type_name(GuestType g) { return g == GuestType::pv ? "pv" : "h
 
 namespace {
 
-struct Fnv {
-    uint64_t h = 0xcbf29ce484222325ull;
-    void byte(unsigned char b) {
-        h ^= b;
-        h *= 0x100000001b3ull;
-    }
+// The record hash's encoding: 32-bit values little-endian, texts
+// NUL-terminated, over FNV-1a 64.
+struct Fnv : Fnv1a64 {
     void u32(uint32_t v) {
         for (int i = 0; i < 4; ++i) byte((v >> (8 * i)) & 0xffu);
     }
     void text(const std::string &s) {
-        for (char c : s) byte(static_cast<unsigned char>(c));
+        bytes(s);
         byte(0);
     }
-    std::string digest() const { return hex(h, 16).substr(2); }
+    std::string digest() const { return hex(); }
 };
 
 // Format /1's hash: vendor bytes (each as a 32-bit value), the writer's
