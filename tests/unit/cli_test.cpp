@@ -27,12 +27,7 @@ struct Run {
     std::string out, err;
 };
 
-std::string slurp(const std::string &path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
+using testing::slurp;
 
 // Runs the CLI with argv (no shell), stdout and stderr captured.
 Run cli(std::vector<std::string> args) {

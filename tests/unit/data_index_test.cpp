@@ -17,10 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path &p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using testing::slurp;
 
 void spit(const fs::path &p, const std::string &text) {
     std::ofstream f(p, std::ios::binary | std::ios::trunc);

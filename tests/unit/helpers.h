@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <stdlib.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +18,14 @@
 #include "../../toolstack/import/template_yaml.h"
 
 namespace testing {
+
+// A file's whole text ("" when it cannot be read).
+inline std::string slurp(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
 
 // A fresh directory under /tmp, removed with everything in it at scope end.
 struct TempDir {
