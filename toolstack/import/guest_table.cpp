@@ -144,9 +144,11 @@ const GuestNeeds &LoadedGuestTable::find(const std::string &name, const std::str
     return it->second;
 }
 
-std::string default_guest_table_path() {
-    return (std::filesystem::path(default_data_dir()).parent_path() / "guests.yaml").string();
+std::string guest_table_path_beside(const std::string &baselines_dir) {
+    return (std::filesystem::path(baselines_dir).parent_path() / "guests.yaml").string();
 }
+
+std::string default_guest_table_path() { return guest_table_path_beside(default_data_dir()); }
 
 RecordedGuestVerdict recorded_guest_verdict(const DomainRecord &rec, const LoadedGuestTable &table) {
     RecordedGuestVerdict v;

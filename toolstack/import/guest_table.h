@@ -28,6 +28,9 @@ GuestTable parse_guest_table(const InputText &in, const TemplateLibrary &levels)
 // The installed table: guests.yaml beside the baselines directory
 // (default_data_dir()/../guests.yaml).
 std::string default_guest_table_path();
+// The table beside a baselines directory: DIR/../guests.yaml (for a caller
+// that already has default_data_dir()).
+std::string guest_table_path_beside(const std::string &baselines_dir);
 
 // A table file read and checked against the installed baselines, as the
 // commands that name guests use it.
