@@ -71,10 +71,11 @@ test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 # cannot say other than what the agent tells Pacemaker.
 RA     := $(BUILD)/ocf/cpucompat/XenDomain
 RA_MAN := $(BUILD)/man/ocf_cpucompat_XenDomain.7
-# The data index (the rule is with the build tree's share/ below).
-DATA_INDEX := $(BUILD)/share/cpucompat/index
+# The plugin's compiled data index, generated from the YAML (data_index.h);
+# linked into the plugin and the unit tests only.
+DATA_INDEX := $(BUILD)/gen/data_index_table.cpp
 
-all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(DATA_INDEX) $(RA) $(RA_MAN) man-check
+all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat/.links $(RA) $(RA_MAN) man-check
 
 $(RA): pacemaker/XenDomain debian/changelog
 	@mkdir -p $(@D)
@@ -136,14 +137,14 @@ $(BUILD)/bin/cpucompat: $(call rel_obj,$(CLI_SRC)) $(BUILD)/rel/libcpucompat.a
 
 # The plugin exports only what it interposes (exports.map); -z defs: every
 # symbol it needs is resolved at link time, not first in a running xl.
-$(BUILD)/lib/cpucompat/$(PLUGIN): $(call plugin_obj,$(PLUGIN_SRC)) $(BUILD)/plugin/libcpucompat.a libxl-plugin/exports.map
+$(BUILD)/lib/cpucompat/$(PLUGIN): $(call plugin_obj,$(PLUGIN_SRC) $(DATA_INDEX)) $(BUILD)/plugin/libcpucompat.a libxl-plugin/exports.map
 	@mkdir -p $(@D)
 	$(CXX) $(PLUGIN_FLAGS) $(LDFLAGS) -shared -Wl,-z,defs -Wl,--version-script=libxl-plugin/exports.map \
-	  $(call plugin_obj,$(PLUGIN_SRC)) $(BUILD)/plugin/libcpucompat.a -o $@ $(LIBS) -ldl
+	  $(call plugin_obj,$(PLUGIN_SRC) $(DATA_INDEX)) $(BUILD)/plugin/libcpucompat.a -o $@ $(LIBS) -ldl
 
 # The build tree mirrors the installed layout, so build/bin/cpucompat finds
 # its baselines at ../share/cpucompat like an installed one: links to the
-# source tree's data files, and the index built from them (data_index.h).
+# source tree's data files.
 # (Older build trees had the directory itself as a link to toolstack/data.)
 $(BUILD)/share/cpucompat/.links:
 	@if [ -L $(@D) ]; then rm $(@D); fi
@@ -155,8 +156,10 @@ $(BUILD)/share/cpucompat/.links:
 $(BUILD)/gen/gen_index: $(call rel_obj,toolstack/gen/gen_index.cpp) $(BUILD)/rel/libcpucompat.a
 	$(CXX) $(REL_FLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
 
-$(DATA_INDEX): $(BUILD)/gen/gen_index $(BUILD)/share/cpucompat/.links $(wildcard toolstack/data/baselines/*.yaml) toolstack/data/guests.yaml
+$(DATA_INDEX): $(BUILD)/gen/gen_index $(wildcard toolstack/data/baselines/*.yaml) toolstack/data/guests.yaml
 	$(BUILD)/gen/gen_index toolstack/data/baselines toolstack/data/guests.yaml $@
+# The table includes its header by its path in the tree.
+$(call plugin_obj,$(DATA_INDEX)) $(call test_obj,$(DATA_INDEX)): override CPPFLAGS += -iquote $(CURDIR)
 
 man-check: $(RA_MAN)
 	@for m in man/*.[0-9] $(RA_MAN); do \
@@ -164,21 +167,21 @@ man-check: $(RA_MAN)
 	  if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done
 
 # --- tests -------------------------------------------------------------------
-$(BUILD)/test/unit-tests: $(call test_obj,$(UNIT_SRC)) $(BUILD)/test/libcpucompat.a
+$(BUILD)/test/unit-tests: $(call test_obj,$(UNIT_SRC) $(DATA_INDEX)) $(BUILD)/test/libcpucompat.a
 	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
 
 $(BUILD)/test/cpucompat: $(call test_obj,$(CLI_SRC)) $(BUILD)/test/libcpucompat.a
 	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
 
 # The unit tests run the sanitized CLI too (exit codes, JSON, messages).
-unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(DATA_INDEX)
+unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat
 	CPUCOMPAT_DATADIR=$(CURDIR)/toolstack/data CPUCOMPAT_CLI=$(CURDIR)/$(BUILD)/test/cpucompat \
 	  CPUCOMPAT_FIXTURES=$(CURDIR)/tests/fixtures CPUCOMPAT_DUMPS=$(CURDIR)/../shared/cpuid-dumps \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
 	  $(BUILD)/test/unit-tests
 
 FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml save_image domain_record \
-                host_config guest_table move_entry host_facts data_index
+                host_config guest_table move_entry host_facts
 FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
@@ -260,8 +263,6 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-publish.service $(DESTDIR)$(SYSTEMDUNITDIR)/cpucompat-recover.service
 	install -m 0644 toolstack/data/baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
 	install -m 0644 toolstack/data/guests.yaml $(DESTDIR)$(DATADIR)/guests.yaml
-	install -d $(DESTDIR)$(DATADIR)/index
-	install -m 0644 $(DATA_INDEX)/*.json $(DESTDIR)$(DATADIR)/index/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat

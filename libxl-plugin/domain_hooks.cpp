@@ -208,10 +208,10 @@ Prepared prepare(libxl_domain_config *dc) {
     p.xc = std::make_shared<Libxc>();
     const Policy host = p.xc->system_policy(guest == GuestType::pv ? SystemPolicy::pv_default : SystemPolicy::hvm_default);
     const CpuidFilters user = read_cpuid_filters(dc->b_info.cpuid);
-    // The baselines and the guest's entry from the package's index, not
+    // The baselines and the guest's entry from the index compiled in, not
     // from YAML, while the files are as it was built from (data_index.h).
     const std::string dir = default_data_dir();
-    DataFiles data(dir, guest_table_path_beside(dir), default_data_index_dir(dir));
+    DataFiles data(dir, guest_table_path_beside(dir), &kBuiltDataIndex);
     const DomainPlan plan = plan_domain_policy(choice.mode, host, user, guest, data.templates_for(choice.mode, host.vendor_id),
                                                pool_for(choice.mode, host));
     // The guest it runs must boot with the policy it gets: else nothing is built.

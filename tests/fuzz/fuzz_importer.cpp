@@ -27,7 +27,6 @@
 #include "../../toolstack/core/compare.h"
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/import/cpuid_tool.h"
-#include "../../toolstack/import/data_index.h"
 #include "../../toolstack/import/domain_record.h"
 #include "../../toolstack/import/guest_table.h"
 #include "../../toolstack/import/host_config.h"
@@ -172,28 +171,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         } catch (const Error &e) {
             broken("a re-exported record reads back", std::string(e.what()) + "\n" + again);
         }
-#elif defined(FUZZ_TARGET_data_index)
-        // As the plugin reads index/NAME.json and index/guests.json.
-        try {
-            const IndexedBaseline b = parse_index_baseline(in, "fuzz");
-            expect(!template_problem(b.t), "an indexed template has no problem");
-            const InputText again{"rt.json", index_baseline_json(b.t, b.file)};
-            const IndexedBaseline c = parse_index_baseline(again, "fuzz");
-            expect(c.t.vendor_id == b.t.vendor_id && c.t.require == b.t.require && c.t.hide == b.t.hide &&
-                       c.t.max_leaf == b.t.max_leaf && c.t.max_extd_leaf == b.t.max_extd_leaf &&
-                       c.t.max_subleaf7 == b.t.max_subleaf7 && c.file.bytes == b.file.bytes && c.file.digest == b.file.digest,
-                   "indexed template round trip", again.text);
-        } catch (const Error &) {
-        }
-        const IndexedGuests g = parse_index_guests(in);
-        for (const auto &[name, e] : g.guests)
-            expect(name == e.name && plain_guest_name(name) && (!e.level.empty() || !e.features.empty()), "an indexed guest needs something", name);
-        const InputText again{"rt.json", index_guests_json(g.guests, g.file)};
-        const IndexedGuests h = parse_index_guests(again);
-        expect(h.guests.size() == g.guests.size() && h.file.digest == g.file.digest, "indexed guests round trip", again.text);
-        for (const auto &[name, e] : g.guests)
-            expect(h.guests.count(name) && h.guests.at(name).level == e.level && h.guests.at(name).features == e.features,
-                   "indexed guests round trip", name);
 #elif defined(FUZZ_TARGET_host_config)
         (void)parse_host_config(in);
 #elif defined(FUZZ_TARGET_guest_table)
