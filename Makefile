@@ -43,7 +43,8 @@ LIBS      := -lyaml-cpp $(XEN_LIBS)
 # rest of it runs xl and ssh.
 MIGRATION_PURE := migration/decision.cpp migration/restart.cpp migration/remote_command.cpp migration/evacuation.cpp \
                   migration/move_journal.cpp migration/storage_check.cpp migration/host_facts.cpp \
-                  migration/xl_output.cpp migration/running_config.cpp migration/other_movers.cpp migration/pool.cpp
+                  migration/xl_output.cpp migration/running_config.cpp migration/other_movers.cpp migration/pool.cpp \
+                  migration/placement.cpp
 CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp) $(MIGRATION_PURE)
 ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp) \
                $(filter-out $(MIGRATION_PURE),$(wildcard migration/*.cpp))

@@ -80,4 +80,19 @@ XlConfigDevices xl_config_devices(const std::string &text, const std::string &pa
     return out;
 }
 
+XlConfigCpu xl_config_cpu(const std::string &path) {
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot read: " + std::strerror(errno));
+    const ParsedConfig parsed(std::string(std::istreambuf_iterator<char>(in), {}) + "\n", path);
+    const auto get = [&](const char *key) -> std::optional<std::string> {
+        const char *v = nullptr;
+        if (xlu_cfg_get_string(parsed.get(), key, &v, 0) == 0 && v) return std::string(v);
+        return std::nullopt;
+    };
+    XlConfigCpu out{get("cpu_compat"), get("cpu_compat_guest"), false};
+    if (const auto type = get("type")) out.pv = *type == "pv";
+    else out.pv = get("builder").value_or("") != "hvm";
+    return out;
+}
+
 }  // namespace cpucompat

@@ -1,6 +1,7 @@
 // What an xl domain config file says, read by libxlutil the way xl reads it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,15 @@ struct XlConfigDevices {
     std::vector<std::string> disk_targets;
 };
 XlConfigDevices xl_config_devices(const std::string &text, const std::string &path);
+
+// What a domain config file asks of its CPU: its cpu_compat and
+// cpu_compat_guest (none when not set) and whether it is a PV guest (type=
+// "pv", or, as xl 4.17 takes a config without type=, no builder="hvm").
+// Throws Error naming the file when it cannot be read or parsed.
+struct XlConfigCpu {
+    std::optional<std::string> mode, guest_os;
+    bool pv = false;
+};
+XlConfigCpu xl_config_cpu(const std::string &path);
 
 }  // namespace cpucompat

@@ -31,5 +31,6 @@ Runner add_guests(CLI::App &app, const GlobalOptions &g);
 Runner add_recover(CLI::App &app, const GlobalOptions &g);
 Runner add_facts(CLI::App &app, const GlobalOptions &g);
 Runner add_pool(CLI::App &app, const GlobalOptions &g);
+Runner add_pacemaker(CLI::App &app, const GlobalOptions &g);
 
 }  // namespace cpucompat

@@ -2,7 +2,7 @@
 #
 # Subcommands and options are read from the installed cpucompat's own
 # --help (CLI11's layout), so they cannot drift from the binary. Values:
-#   --mode                 off vendor hyperv-r2 pool file: level:NAME, NAME
+#   --mode, --default-mode off vendor hyperv-r2 pool file: level:NAME, NAME
 #                          from the installed baselines
 #   a domain argument      running domains (xl list)
 #   a host argument        hosts in ~/.ssh/known_hosts (migrate, evacuate)
@@ -65,7 +65,7 @@ _cpucompat() {
     fi
 
     case $prev in
-    --mode)
+    --mode | --default-mode)
         COMPREPLY=($(compgen -W "off vendor hyperv-r2 pool file: $(_cpucompat_baselines)" -- "$cur"))
         __ltrim_colon_completions "$cur"
         [ "${COMPREPLY[0]:-}" = file: ] && compopt -o nospace

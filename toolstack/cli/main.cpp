@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     app.add_flag_callback("--version", [] { throw VersionRequest{}; }, "the package version and the Xen it was built against")
         ->trigger_on_parse();
     std::vector<std::pair<CLI::App *, Runner>> commands;
-    for (auto add : {add_show, add_host, add_features, add_guests, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive, add_evacuate, add_recover, add_facts, add_pool}) {
+    for (auto add : {add_show, add_host, add_features, add_guests, add_compare, add_level, add_normalize, add_create, add_check_restore, add_publish, add_migrate, add_migrate_receive, add_evacuate, add_recover, add_facts, add_pool, add_pacemaker}) {
         Runner r = add(app, g);
         commands.emplace_back(app.get_subcommands({}).back(), std::move(r));
     }

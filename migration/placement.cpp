@@ -1,0 +1,94 @@
+#include "placement.h"
+
+#include <cctype>
+#include <set>
+
+#include "../toolstack/core/error.h"
+#include "../toolstack/import/domain_record.h"
+#include "decision.h"
+
+namespace cpucompat {
+
+namespace {
+
+// The part of an attribute name a mode gives: "vendor", "hyperv-r2",
+// "level-NAME" ("" for none).
+std::string mode_part(const Mode &mode) {
+    switch (mode.kind) {
+    case Mode::Kind::off:
+    case Mode::Kind::pool: return "";
+    case Mode::Kind::vendor: return "vendor";
+    case Mode::Kind::hyperv_r2: return "hyperv-r2";
+    case Mode::Kind::level: return "level-" + mode.arg;
+    case Mode::Kind::file: break;
+    }
+    throw Error("mode " + mode.to_string() + ": a file mode has no floor the cluster can know (its file is read on each node); "
+                "use a baseline of the data directory (level:NAME)");
+}
+
+// XML attribute value: & < > " escaped (the rest is passed as it is).
+std::string xml_value(const std::string &s) {
+    std::string out;
+    for (const char c : s) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string floor_attribute(const Mode &mode, GuestType guest) {
+    const std::string part = mode_part(mode);
+    return part.empty() ? "" : std::string("cpucompat-floor-") + guest_type_name(guest) + "-" + part;
+}
+
+std::vector<Mode> floor_modes(const TemplateLibrary &lib) {
+    std::vector<Mode> out{Mode{Mode::Kind::vendor, ""}, Mode{Mode::Kind::hyperv_r2, ""}};
+    for (const auto &[name, t] : lib) out.push_back(Mode{Mode::Kind::level, name});
+    return out;
+}
+
+std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLibrary &lib) {
+    std::vector<NodeAttribute> out{{"cpucompat-vendor", cpu.host.vendor_id}, {"cpucompat-fingerprint", policy_hash(cpu.host)}};
+    for (const GuestType guest : {GuestType::hvm, GuestType::pv}) {
+        const std::optional<Policy> &max = guest == GuestType::hvm ? cpu.hvm_max : cpu.pv_max;
+        for (const Mode &m : floor_modes(lib)) {
+            const bool meets = max && restart_refusal(RestartFit{m, "", std::nullopt}, *max, guest, lib).empty();
+            out.push_back({floor_attribute(m, guest), meets ? "yes" : "no"});
+        }
+    }
+    return out;
+}
+
+bool plain_xml_id(const std::string &s) {
+    if (s.empty() || s.size() > 128 || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (const unsigned char c : s)
+        if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') return false;
+    return true;
+}
+
+std::string location_constraints_xml(const std::vector<PlacedResource> &resources) {
+    std::set<std::string> seen;
+    std::string out = "<constraints>\n";
+    for (const PlacedResource &r : resources) {
+        if (!plain_xml_id(r.id))
+            throw Error("resource \"" + r.id + "\": not a Pacemaker resource id (a letter or '_', then letters, digits, '_', '-', '.')");
+        if (!seen.insert(r.id).second) throw Error("resource " + r.id + " named twice");
+        const std::string attr = floor_attribute(r.mode, r.guest);
+        if (attr.empty()) continue;
+        const std::string id = "cpucompat-floor-" + r.id;
+        out += "  <rsc_location id=\"" + id + "\" rsc=\"" + r.id + "\">\n";
+        out += "    <rule id=\"" + id + "-rule\" score=\"-INFINITY\">\n";
+        out += "      <expression id=\"" + id + "-expr\" attribute=\"" + xml_value(attr) + "\" operation=\"ne\" value=\"yes\"/>\n";
+        out += "    </rule>\n  </rsc_location>\n";
+    }
+    return out + "</constraints>\n";
+}
+
+}  // namespace cpucompat

@@ -1,0 +1,84 @@
+// Placement on Pacemaker from cpucompat's judgement (issue 11): the node
+// attributes a Xen host publishes about its CPU, and the location rules
+// that keep each domain off the nodes that cannot create it in its mode.
+// Pure: values in, text out. `cpucompat pacemaker` gathers the values; the
+// cluster's own tools (crm_attribute, cibadmin) store them, and Pacemaker's
+// scheduler does the placing.
+//
+// Node attributes (node_attributes()), permanent, one set per node:
+//   cpucompat-vendor        its CPU vendor id: GenuineIntel, AuthenticAMD,
+//                           HygonGenuine (live moves stay within one)
+//   cpucompat-fingerprint   policy_hash() of its max policy: changes with a
+//                           microcode, firmware or Xen upgrade
+//   cpucompat-floor-TYPE-M  "yes" when a TYPE (hvm or pv) domain in mode M
+//                           can be created here, as cpucompat migrate judges
+//                           a restart onto this node (restart_refusal():
+//                           the plugin would not refuse it), else "no".
+//                           M is floor_attribute()'s spelling of the mode:
+//                           vendor, hyperv-r2, level-NAME for every baseline
+//
+// Invariants the tests pin:
+//   - every mode with a floor (vendor, hyperv-r2, level:NAME of the data)
+//     has one attribute per guest type, on every node; off and pool have
+//     none: every node meets them (a pool's level is below each of its
+//     nodes), and file:PATH is refused (its file is per node);
+//   - a location rule bans every node whose attribute is not "yes": a node
+//     that never published (cpucompat not installed) is not trusted;
+//   - what goes into the CIB is XML-safe whatever the input: resource ids
+//     are checked as XML ids, values escaped.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../toolstack/core/cpu_template.h"
+#include "../toolstack/core/normalize.h"
+#include "../toolstack/core/policy.h"
+
+namespace cpucompat {
+
+struct NodeAttribute {
+    std::string name, value;
+};
+
+// The floor attribute of a mode for a guest type ("cpucompat-floor-hvm-
+// level-x86-64-v2"); "" for a mode without a floor (off, pool).
+// Throws Error for file:PATH.
+std::string floor_attribute(const Mode &mode, GuestType guest);
+
+// The modes that have a floor: vendor, hyperv-r2, level:NAME for every
+// template of `lib`, in that order.
+std::vector<Mode> floor_modes(const TemplateLibrary &lib);
+
+// A node's CPU as the attributes tell it: its host policy (the fingerprint
+// `cpucompat publish` writes) and the max policy of each guest type its Xen
+// runs (none: that type's floors are all "no").
+struct NodeCpu {
+    Policy host;
+    std::optional<Policy> hvm_max, pv_max;
+};
+
+// What this node publishes, in the order above (hvm's floors, then pv's).
+std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLibrary &lib);
+
+// A cluster resource running a domain: its id in the CIB and what it asks.
+struct PlacedResource {
+    std::string id;
+    Mode mode;
+    GuestType guest = GuestType::hvm;
+};
+
+// An XML id (Pacemaker's resource ids): a letter or '_' first, then
+// letters, digits, '_', '-', '.'; at most 128.
+bool plain_xml_id(const std::string &s);
+
+// <constraints> with one <rsc_location id="cpucompat-floor-ID"> per
+// resource whose mode has a floor: score -INFINITY on every node where its
+// floor attribute is not "yes". For `cibadmin --modify --allow-create
+// --scope constraints --xml-text`, which replaces those ids and keeps every
+// other constraint. Throws Error for an id that is not plain_xml_id(), an
+// id given twice, or a file: mode.
+std::string location_constraints_xml(const std::vector<PlacedResource> &resources);
+
+}  // namespace cpucompat

@@ -1,0 +1,229 @@
+// Placement on Pacemaker (migration/placement.h): the node attributes, the
+// location rules, and then real Pacemaker: the attributes stored by
+// `cpucompat pacemaker attributes --apply` (crm_attribute) and the rules by
+// cibadmin in a CIB file, checked by crm_verify and placed by Pacemaker's own
+// scheduler (crm_simulate), offline: no cluster runs here.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+
+#include "../../migration/placement.h"
+#include "../../migration/process.h"
+#include "../../toolstack/import/domain_record.h"
+#include "helpers.h"
+
+using namespace cpucompat;
+
+namespace {
+
+std::map<std::string, std::string> by_name(const std::vector<NodeAttribute> &as) {
+    std::map<std::string, std::string> out;
+    for (const auto &a : as) CHECK(out.emplace(a.name, a.value).second);  // no name twice
+    return out;
+}
+
+NodeCpu node_from(const std::string &fixture) {
+    const Policy p = testing::load(fixture, "max");
+    return NodeCpu{p, p, p};
+}
+
+}  // namespace
+
+TEST_CASE("placement: the floor attribute of each mode") {
+    struct Row { const char *mode; GuestType guest; const char *attribute; };
+    const Row rows[] = {
+        {"off", GuestType::hvm, ""},
+        {"pool", GuestType::pv, ""},
+        {"vendor", GuestType::hvm, "cpucompat-floor-hvm-vendor"},
+        {"vendor", GuestType::pv, "cpucompat-floor-pv-vendor"},
+        {"hyperv-r2", GuestType::hvm, "cpucompat-floor-hvm-hyperv-r2"},
+        {"level:x86-64-v2", GuestType::hvm, "cpucompat-floor-hvm-level-x86-64-v2"},
+        {"level:broadwell", GuestType::pv, "cpucompat-floor-pv-level-broadwell"},
+    };
+    for (const Row &r : rows) {
+        INFO(r.mode);
+        CHECK(floor_attribute(parse_mode(r.mode), r.guest) == r.attribute);
+    }
+    CHECK_THROWS_WITH(floor_attribute(parse_mode("file:/etc/xen/mine.yaml"), GuestType::hvm),
+                      Catch::Contains("a file mode has no floor the cluster can know"));
+}
+
+TEST_CASE("placement: what a node publishes, from real CPUs") {
+    const TemplateLibrary &lib = testing::baselines();
+    // What these CPUs are: Zen 3 has no AVX-512, Skylake-SP has it; QEMU's
+    // TCG EPYC lacks misalignsse and 3dnowprefetch, below the AMD floor; a
+    // template of one vendor is no floor for the other's CPUs.
+    struct Row { const char *fixture, *attribute, *value; };
+    const Row rows[] = {
+        {"xen-cpuid-p-milan.txt", "cpucompat-vendor", "AuthenticAMD"},
+        {"xen-cpuid-p-milan.txt", "cpucompat-floor-hvm-vendor", "yes"},
+        {"xen-cpuid-p-milan.txt", "cpucompat-floor-hvm-level-x86-64-v3", "yes"},
+        {"xen-cpuid-p-milan.txt", "cpucompat-floor-hvm-level-x86-64-v4", "no"},
+        {"xen-cpuid-p-milan.txt", "cpucompat-floor-pv-level-broadwell", "no"},
+        {"xen-cpuid-p-qemu-epyc.txt", "cpucompat-floor-hvm-vendor", "no"},
+        {"xen-cpuid-p-qemu-epyc.txt", "cpucompat-floor-hvm-level-x86-64-v2", "yes"},
+        {"instlat-skylake-server.txt", "cpucompat-vendor", "GenuineIntel"},
+        {"instlat-skylake-server.txt", "cpucompat-floor-hvm-level-x86-64-v4", "yes"},
+        {"instlat-skylake-server.txt", "cpucompat-floor-pv-level-x86-64-v4", "yes"},
+        {"instlat-skylake-server.txt", "cpucompat-floor-hvm-level-broadwell", "yes"},
+        {"instlat-conroe.txt", "cpucompat-floor-hvm-level-x86-64-v2", "no"},  // no SSE4.2, no POPCNT
+        {"instlat-conroe.txt", "cpucompat-floor-hvm-level-x86-64-v1", "yes"},
+    };
+    for (const Row &r : rows) {
+        INFO(r.fixture << " " << r.attribute);
+        const auto got = by_name(node_attributes(node_from(r.fixture), lib));
+        REQUIRE(got.count(r.attribute));
+        CHECK(got.at(r.attribute) == r.value);
+    }
+    // Every mode with a floor, once per guest type, plus vendor and fingerprint.
+    const NodeCpu milan = node_from("xen-cpuid-p-milan.txt");
+    const std::vector<NodeAttribute> all = node_attributes(milan, lib);
+    CHECK(all.size() == 2 + 2 * (2 + lib.size()));
+    CHECK(by_name(all).at("cpucompat-fingerprint") == policy_hash(milan.host));
+    // A Xen that runs no PV guests meets no PV floor.
+    NodeCpu hvm_only = milan;
+    hvm_only.pv_max.reset();
+    for (const auto &[name, value] : by_name(node_attributes(hvm_only, lib)))
+        if (name.rfind("cpucompat-floor-pv-", 0) == 0) CHECK(value == "no");
+}
+
+TEST_CASE("placement: location rules ban every node that has not said yes") {
+    const std::string xml = location_constraints_xml({{"web", parse_mode("level:x86-64-v2"), GuestType::hvm},
+                                                      {"dns", parse_mode("off"), GuestType::pv},
+                                                      {"db_1", parse_mode("vendor"), GuestType::pv}});
+    CHECK(xml.rfind("<constraints>\n", 0) == 0);
+    CHECK(xml.find("<rsc_location id=\"cpucompat-floor-web\" rsc=\"web\">") != std::string::npos);
+    CHECK(xml.find("attribute=\"cpucompat-floor-hvm-level-x86-64-v2\" operation=\"ne\" value=\"yes\"") != std::string::npos);
+    CHECK(xml.find("attribute=\"cpucompat-floor-pv-vendor\"") != std::string::npos);
+    CHECK(xml.find("rsc=\"dns\"") == std::string::npos);  // off: no floor
+    CHECK(xml.find("score=\"-INFINITY\"") != std::string::npos);
+    // A template name may hold what XML must escape; ids may not.
+    CHECK(location_constraints_xml({{"a", Mode{Mode::Kind::level, "x<&\">y"}, GuestType::hvm}}).find("level-x&lt;&amp;&quot;&gt;y") !=
+          std::string::npos);
+    struct Bad { std::vector<PlacedResource> rs; const char *error; };
+    const Bad bad[] = {
+        {{{"9lives", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
+        {{{"a\"b", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
+        {{{"", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
+        {{{"web", parse_mode("vendor"), GuestType::hvm}, {"web", parse_mode("off"), GuestType::hvm}}, "named twice"},
+        {{{"web", parse_mode("file:/x.yaml"), GuestType::hvm}}, "a file mode has no floor"},
+    };
+    for (const Bad &b : bad) CHECK_THROWS_WITH(location_constraints_xml(b.rs), Catch::Contains(b.error));
+}
+
+namespace {
+
+// A command's stdout; the test fails with its stderr when it fails.
+std::string must(const std::vector<std::string> &argv) {
+    const ProcessResult r = run_captured(argv, 120);
+    INFO(argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << ": " << r.err);
+    REQUIRE(r.status == 0);
+    return r.out;
+}
+
+// The nodes a resource runs on in a CIB file (crm_mon's XML: <resource
+// id="R" ...> holding one <node name="N" .../> per node it runs on).
+std::vector<std::string> running_on(const std::string &cib, const std::string &rsc) {
+    const std::string xml = must({"env", "CIB_file=" + cib, "crm_mon", "--one-shot", "--output-as=xml"});
+    std::vector<std::string> nodes;
+    const auto open = xml.find("<resource id=\"" + rsc + "\"");
+    if (open == std::string::npos) return nodes;
+    const auto tag_end = xml.find('>', open);
+    if (tag_end == std::string::npos || xml[tag_end - 1] == '/') return nodes;  // <resource .../>: on no node
+    const auto close = xml.find("</resource>", open);
+    const std::string inner = xml.substr(open, close == std::string::npos ? std::string::npos : close - open);
+    const std::string key = "<node name=\"";
+    for (auto at = inner.find(key); at != std::string::npos; at = inner.find(key, at + 1)) {
+        const auto begin = at + key.size();
+        nodes.push_back(inner.substr(begin, inner.find('"', begin) - begin));
+    }
+    return nodes;
+}
+
+}  // namespace
+
+TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their floor (CIB file, crm_simulate)") {
+    if (run_captured({"sh", "-c", "command -v crm_simulate && command -v cibadmin && command -v crm_attribute && command -v crm_mon"}).status != 0)
+        FAIL("Pacemaker's tools are not installed (pacemaker-cli-utils; make deps installs them)");
+    const std::string cli = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
+    testing::TempDir tmp("placement");
+    const std::string cib = tmp.path + "/cib.xml", placed = tmp.path + "/placed.xml";
+    {
+        std::ofstream f(cib);
+        f << must({"cibadmin", "--empty"});
+    }
+    const auto in_cib = [&](std::vector<std::string> argv) {
+        argv.insert(argv.begin(), {"env", "CIB_file=" + cib});
+        return must(argv);
+    };
+    // Three nodes of a pool as they publish themselves, and a fourth that
+    // never did (cpucompat not installed there).
+    const std::vector<std::pair<std::string, std::string>> nodes = {
+        {"amd1", "xen-cpuid-p-milan.txt"}, {"amd2", "xen-cpuid-p-qemu-epyc.txt"}, {"intel1", "instlat-skylake-server.txt"}, {"fresh", ""}};
+    int id = 1;
+    for (const auto &[name, fixture] : nodes) {
+        in_cib({"cibadmin", "--create", "--scope", "nodes", "--xml-text", "<node id=\"" + std::to_string(id++) + "\" uname=\"" + name + "\"/>"});
+        if (!fixture.empty())
+            in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture(fixture), "--apply", "--node", name});
+    }
+    // What was stored is what the node said.
+    CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "amd2", "--name", "cpucompat-floor-hvm-vendor", "--query", "--quiet"}) == "no\n");
+    CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "intel1", "--name", "cpucompat-vendor", "--query", "--quiet"}) ==
+          "GenuineIntel\n");
+    // The placement question alone: no fencing device in a CIB file.
+    in_cib({"crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"});
+    // Domains, each preferring (score 100) a node it must not get.
+    struct Domain { const char *id, *config, *preferred; std::vector<std::string> allowed; };
+    const std::vector<Domain> domains = {
+        {"v4", "name=\"v4\"\ntype=\"pvh\"\ncpu_compat=\"level:x86-64-v4\"\n", "amd1", {"intel1"}},
+        {"vend", "name=\"vend\"\ntype=\"hvm\"\ncpu_compat=\"vendor\"\n", "amd2", {"amd1", "intel1"}},
+        {"v2pv", "name=\"v2pv\"\ntype=\"pv\"\ncpu_compat=\"level:x86-64-v2\"\n", "fresh", {"amd1", "amd2", "intel1"}},
+        {"free", "name=\"free\"\ntype=\"pv\"\ncpu_compat=\"off\"\n", "fresh", {"fresh"}},
+    };
+    std::vector<std::string> args = {cli, "pacemaker", "constraints"};
+    for (const Domain &d : domains) {
+        const std::string cfg = tmp.path + "/" + d.id + ".cfg";
+        std::ofstream(cfg) << d.config;
+        args.push_back(std::string(d.id) + "=" + cfg);
+        in_cib({"cibadmin", "--create", "--scope", "resources", "--xml-text",
+                std::string("<primitive id=\"") + d.id + "\" class=\"ocf\" provider=\"cpucompat\" type=\"XenDomain\">"
+                "<instance_attributes id=\"" + d.id + "-ia\"><nvpair id=\"" + d.id + "-xmfile\" name=\"xmfile\" value=\"" + cfg + "\"/>"
+                "</instance_attributes></primitive>"});
+        in_cib({"cibadmin", "--create", "--scope", "constraints", "--xml-text",
+                std::string("<rsc_location id=\"prefer-") + d.id + "\" rsc=\"" + d.id + "\" node=\"" + d.preferred + "\" score=\"100\"/>"});
+    }
+    // All nodes up, with quorum: Pacemaker's placement, run offline.
+    const auto simulate = [&](const std::string &from, const std::string &to) {
+        std::vector<std::string> argv = {"crm_simulate", "--xml-file", from, "--quorum", "1", "--simulate", "--save-output", to};
+        for (const auto &[name, fixture] : nodes) argv.insert(argv.end(), {"--node-up", name});
+        must(argv);
+    };
+    // Without cpucompat's rules each domain goes where it is preferred, so
+    // what keeps it off below is the rules.
+    simulate(cib, placed);
+    for (const Domain &d : domains) {
+        INFO(d.id << " without the rules");
+        CHECK(running_on(placed, d.id) == std::vector<std::string>{d.preferred});
+    }
+    const std::string rules = must(args);
+    in_cib({"cibadmin", "--modify", "--allow-create", "--scope", "constraints", "--xml-text", rules});
+    // Applying them again replaces them (same ids): still one each.
+    in_cib({"cibadmin", "--modify", "--allow-create", "--scope", "constraints", "--xml-text", rules});
+    const std::string constraints = in_cib({"cibadmin", "--query", "--scope", "constraints"});
+    for (const char *d : {"v4", "vend", "v2pv"}) {
+        INFO(d);
+        const std::string needle = std::string("id=\"cpucompat-floor-") + d + "\"";
+        size_t n = 0;
+        for (auto at = constraints.find(needle); at != std::string::npos; at = constraints.find(needle, at + 1)) ++n;
+        CHECK(n == 1);
+    }
+    must({"crm_verify", "--xml-file", cib});
+    simulate(cib, placed);
+    for (const Domain &d : domains) {
+        INFO(d.id);
+        const std::vector<std::string> on = running_on(placed, d.id);
+        REQUIRE(on.size() == 1);
+        CHECK(std::find(d.allowed.begin(), d.allowed.end(), on[0]) != d.allowed.end());
+    }
+}

@@ -1,0 +1,146 @@
+// pacemaker attributes | pacemaker constraints: cpucompat's judgement in the
+// form Pacemaker places by (migration/placement.h). attributes tells what
+// this node (or a fingerprint file) can run and, with --apply, stores it as
+// permanent node attributes with crm_attribute; constraints turns domain
+// configs into location rules for cibadmin.
+#include <iostream>
+#include <memory>
+
+#include "../../migration/placement.h"
+#include "../../migration/process.h"
+#include "../adapters/xen_host.h"
+#include "../adapters/xl_config.h"
+#include "../core/error.h"
+#include "../core/text.h"
+#include "../import/domain_record.h"
+#include "../import/import.h"
+#include "../import/template_yaml.h"
+#include "commands.h"
+#include "output.h"
+
+namespace cpucompat {
+
+namespace {
+
+NodeCpu this_node() {
+    const XenCapabilities caps = read_xen_capabilities();
+    NodeCpu cpu{read_system_policy(SystemPolicy::host), std::nullopt, std::nullopt};
+    if (caps.hvm) cpu.hvm_max = read_system_policy(SystemPolicy::hvm_max);
+    if (caps.pv) cpu.pv_max = read_system_policy(SystemPolicy::pv_max);
+    return cpu;
+}
+
+// The node's name as the cluster knows it (crm_node -n).
+std::string cluster_node_name() {
+    const ProcessResult r = run_captured({"crm_node", "-n"}, 30);
+    std::string name = r.out.substr(0, r.out.find('\n'));
+    if (r.status != 0 || name.empty())
+        throw Error("crm_node -n: cannot tell this node's cluster name (" + (r.err.empty() ? "no output" : r.err.substr(0, r.err.find('\n'))) +
+                    "); give --node NAME");
+    return name;
+}
+
+// One resource of `constraints`: "ID=XMFILE".
+PlacedResource placed(const std::string &arg, const std::optional<std::string> &default_mode) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+        throw Error("resource " + quote_text(arg) + ": write RESOURCE=XMFILE (the resource's id and its domain's xl config)");
+    const std::string id = arg.substr(0, eq), file = arg.substr(eq + 1);
+    const XlConfigCpu cfg = xl_config_cpu(file);
+    const std::optional<std::string> mode = cfg.mode ? cfg.mode : default_mode;
+    if (!mode)
+        throw Error(file + ": no cpu_compat=; give --default-mode MODE (the mode its nodes' xl.conf or cpucompat.yaml give it)");
+    return {id, parse_mode(*mode), cfg.pv ? GuestType::pv : GuestType::hvm};
+}
+
+}  // namespace
+
+Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
+    struct Opts {
+        std::string fingerprint, node, default_mode;
+        bool apply = false;
+        std::vector<std::string> resources;
+    };
+    auto o = std::make_shared<Opts>();
+    auto *c = app.add_subcommand("pacemaker", "Pacemaker placement: this node's CPU as node attributes, domains' floors as location rules");
+    c->require_subcommand(1);
+    auto *attrs = c->add_subcommand("attributes", "This node's CPU vendor, fingerprint and, per mode and guest type, whether it meets the floor");
+    attrs->add_option("--fingerprint", o->fingerprint, "a host's fingerprint file instead of this host (as publish --pool takes them)");
+    attrs->add_flag("--apply", o->apply, "store them as permanent node attributes of --node (crm_attribute)");
+    attrs->add_option("--node", o->node, "the cluster node to --apply them to (default: crm_node -n)");
+    auto *cons = c->add_subcommand("constraints", "Location rules (cibadmin XML) keeping each domain off nodes below its mode's floor");
+    cons->add_option("resources", o->resources, "RESOURCE=XMFILE: a resource's id and its domain's xl config")->required();
+    cons->add_option("--default-mode", o->default_mode, "the mode of a config without cpu_compat=");
+    for (auto *s : {attrs, cons}) s->fallthrough();
+    return [o, &g, attrs]() -> int {
+        const TemplateLibrary lib = load_template_library(default_data_dir());
+        if (attrs->parsed()) {
+            if (!o->node.empty() && !o->apply) throw Error("--node names where to --apply; give --apply too");
+            NodeCpu cpu;
+            if (o->fingerprint.empty()) {
+                cpu = this_node();
+            } else {
+                const Policy p = import_policy_file(o->fingerprint, "max");
+                cpu = NodeCpu{p, p, p};
+            }
+            const std::vector<NodeAttribute> attributes = node_attributes(cpu, lib);
+            std::string node;
+            if (o->apply) {
+                node = o->node.empty() ? cluster_node_name() : o->node;
+                size_t done = 0;
+                for (const auto &a : attributes) {
+                    const ProcessResult r =
+                        run_captured({"crm_attribute", "--type", "nodes", "--node", node, "--name", a.name, "--update", a.value}, 60);
+                    if (r.status != 0)
+                        throw Error("crm_attribute --node " + node + " --name " + a.name + ": " +
+                                    (r.timed_out ? "timed out" : r.err.empty() ? "failed" : r.err.substr(0, r.err.find('\n'))) + " (" +
+                                    std::to_string(done) + " of " + std::to_string(attributes.size()) + " stored)");
+                    ++done;
+                    if (!g.json) std::cerr << "\rstored " << done << " of " << attributes.size() << std::flush;
+                }
+                if (!g.json) std::cerr << "\n";
+            }
+            if (g.json) {
+                nlohmann::ordered_json j{{"node", node.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(node)},
+                                         {"applied", o->apply},
+                                         {"attributes", nlohmann::ordered_json::object()}};
+                for (const auto &a : attributes) j["attributes"][a.name] = a.value;
+                std::cout << json_text(j);
+            } else {
+                for (const auto &a : attributes) std::cout << a.name << "=" << terminal_safe(a.value) << "\n";
+            }
+            return 0;
+        }
+        const std::optional<std::string> default_mode = o->default_mode.empty() ? std::nullopt : std::optional<std::string>(o->default_mode);
+        std::vector<PlacedResource> rs;
+        for (const auto &a : o->resources) rs.push_back(placed(a, default_mode));
+        // A level this data directory does not have would ban every node.
+        for (const auto &r : rs)
+            if (r.mode.kind == Mode::Kind::level && !lib.count(r.mode.arg)) {
+                std::vector<std::string> names;
+                for (const auto &[name, t] : lib) names.push_back(name);
+                throw Error("resource " + r.id + ": mode " + r.mode.to_string() + ": no such baseline in " + default_data_dir() + " (there are " +
+                            join(names, ", ") + ")");
+            }
+        const std::string xml = location_constraints_xml(rs);
+        if (!g.json) {
+            std::cout << xml;
+            for (const auto &r : rs)
+                if (floor_attribute(r.mode, r.guest).empty())
+                    std::cerr << "cpucompat: resource " << r.id << ": mode " << r.mode.to_string() << " has no floor: every node can start it\n";
+            return 0;
+        }
+        nlohmann::ordered_json j{{"resources", nlohmann::ordered_json::array()}, {"xml", xml}};
+        for (const auto &r : rs) {
+            const std::string attr = floor_attribute(r.mode, r.guest);
+            j["resources"].push_back({{"id", r.id},
+                                      {"mode", r.mode.to_string()},
+                                      {"guest", guest_type_name(r.guest)},
+                                      {"attribute", attr.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(attr)}});
+        }
+        std::cout << json_text(j);
+        return 0;
+    };
+}
+
+}  // namespace cpucompat
