@@ -58,6 +58,24 @@ cp /usr/sbin/ocf-tester /usr/sbin/crm_resource "$root/usr/sbin/"
 cp /usr/bin/xmllint "$root/usr/bin/"
 "$here/copy-libs.sh" "$root" /usr/sbin/crm_resource /usr/bin/xmllint
 
+# A Pacemaker node (issue 11): corosync 3 (knet, with its dlopened crypto
+# and compression plugins) and Pacemaker 2.1's daemons, tools and schemas,
+# started by lab-cluster when a test forms a cluster, not at boot; the
+# accounts and directories its daemons run with.
+pcmk_tools="corosync corosync-cfgtool corosync-quorumtool corosync-cmapctl pacemakerd crm_node crm_mon crm_attribute cibadmin
+            crm_standby crm_verify crm_simulate crm_error crmadmin attrd_updater stonith_admin"
+for b in $pcmk_tools; do cp "/usr/sbin/$b" "$root/usr/sbin/"; done
+knet=/usr/lib/x86_64-linux-gnu/kronosnet
+mkdir -p "$root/usr/lib/pacemaker" "$root/usr/share/pacemaker" "$root$knet" "$root/etc/corosync" "$root/var/lib/corosync" \
+         "$root/var/log/corosync" "$root/var/lib/pacemaker/"{cib,pengine,blackbox,cores} "$root/var/log/pacemaker"
+cp /usr/lib/pacemaker/pacemaker-* "$root/usr/lib/pacemaker/"
+cp -r /usr/share/pacemaker/. "$root/usr/share/pacemaker/"
+cp "$knet/crypto_openssl.so" "$knet/compress_zlib.so" "$root$knet/"
+"$here/copy-libs.sh" "$root" $(for b in $pcmk_tools; do echo "/usr/sbin/$b"; done) /usr/lib/pacemaker/pacemaker-* \
+    "$knet/crypto_openssl.so" "$knet/compress_zlib.so"
+chown -R 90:90 "$root/var/lib/pacemaker" "$root/var/log/pacemaker"
+install -m 0755 "$here/lab-cluster.sh" "$root/usr/sbin/lab-cluster"
+
 # The project, installed as an admin would: its .deb, with dpkg (the plugin
 # is enabled per test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 "$here/install-deb.sh" "$root" "$deb"
@@ -100,9 +118,10 @@ done
 # root's shell is bash, as on Debian: busybox's sh runs its own applets
 # first, whatever PATH says, and its dpkg applet is not dpkg.
 # nobody: ocf-tester runs an agent's meta-data as that user.
-printf 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
-printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+# hacluster/haclient: Pacemaker's daemons and their clients.
+printf 'root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/bin/false\nhacluster:x:90:90::/var/lib/pacemaker:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\nhacluster:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
+printf 'root:x:0:\nhaclient:x:90:root,hacluster\nnogroup:x:65534:\n' > "$root/etc/group"
 printf '/bin/sh\n/bin/bash\n' > "$root/etc/shells"
 cp "$keys/host_key" "$root/etc/dropbear/dropbear_ed25519_host_key"
 dropbearconvert dropbear openssh "$keys/host_key" "$root/etc/ssh/ssh_host_ed25519_key" >/dev/null 2>&1
