@@ -54,8 +54,8 @@ logging {
 EOF
     chmod 0400 /etc/corosync/authkey
     corosync
-    local t
-    for t in $(seq 60); do
+    local _
+    for _ in $(seq 60); do
         corosync-cfgtool -s >/dev/null 2>&1 && break
         sleep 1
     done
@@ -66,8 +66,8 @@ EOF
 
 stop() {
     pacemakerd --shutdown >/dev/null 2>&1 || true
-    local t
-    for t in $(seq 120); do
+    local _
+    for _ in $(seq 120); do
         pidof pacemakerd >/dev/null || break
         sleep 1
     done
