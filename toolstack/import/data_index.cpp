@@ -96,11 +96,7 @@ std::string c_literal(const std::string &s) {
     return out + "\"";
 }
 
-std::string name_list(const Featureset &fs) {
-    std::string out;
-    for (const auto &n : Catalogue::get().names(fs)) out += (out.empty() ? "" : " ") + n;
-    return out;
-}
+std::string name_list(const Featureset &fs) { return join(Catalogue::get().names(fs), " "); }
 
 std::string stamp_source(const IndexStamp &s) {
     std::ostringstream o;
