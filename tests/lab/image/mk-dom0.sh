@@ -65,6 +65,7 @@ cp /usr/bin/xmllint "$root/usr/bin/"
 pcmk_tools="corosync corosync-cfgtool corosync-quorumtool corosync-cmapctl pacemakerd crm_node crm_mon crm_attribute cibadmin
             crm_standby crm_verify crm_simulate crm_error crmadmin attrd_updater stonith_admin"
 for b in $pcmk_tools; do cp "/usr/sbin/$b" "$root/usr/sbin/"; done
+cp /usr/bin/getopt "$root/usr/bin/"  # crm_standby is a shell script around it
 knet=/usr/lib/x86_64-linux-gnu/kronosnet
 mkdir -p "$root/usr/lib/pacemaker" "$root/usr/share/pacemaker" "$root$knet" "$root/etc/corosync" "$root/var/lib/corosync" \
          "$root/var/log/corosync" "$root/var/lib/pacemaker/"{cib,pengine,blackbox,cores} "$root/var/log/pacemaker"
