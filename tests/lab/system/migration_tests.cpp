@@ -450,14 +450,6 @@ BOOST_AUTO_TEST_CASE(killed_mid_move_is_recovered_on_one_host, *utf::timeout(180
 
 namespace {
 
-// The number N of the last "PREFIX N" line of `guest` on `host` (-1 if none).
-long last_number(const std::string &host, const std::string &guest, const std::string &prefix) {
-    const Result r = exec(host, "grep -a '^" + prefix + " ' /var/log/xen/console/guest-" + guest + ".log 2>/dev/null | tail -n 1");
-    long n = -1;
-    std::sscanf(r.out.c_str(), (prefix + " %ld").c_str(), &n);
-    return n;
-}
-
 // A guest whose disk is the lab's shared LUN (/dev/vda in every dom0, as
 // /dev/labdisk), counting on it.
 void create_on_shared_disk(const std::string &host, const std::string &name) {
@@ -477,19 +469,6 @@ std::string identity_on(const std::string &host, const std::string &dom) {
     std::string id = c.at("c_info").at("uuid").get<std::string>();
     for (const auto &nic : c.value("nics", nlohmann::json::array())) id += " " + nic.value("mac", std::string("?"));
     return id;
-}
-
-// After a move from `from` to `to`: the copy there started from what the
-// last writer left (nothing lost: at least the last count printed before
-// the shutdown, at most one more written but not printed) and counts on.
-void continues_counting(const std::string &from, const std::string &to, const std::string &name) {
-    const long before = last_number(from, name, "GUEST-DISK");
-    BOOST_REQUIRE(!wait_console(to, name, "GUEST-DISK-START", 180).empty());
-    const long start = last_number(to, name, "GUEST-DISK-START");
-    BOOST_TEST_MESSAGE(name << ": last count on " << from << " " << before << ", read at start on " << to << " " << start);
-    BOOST_TEST(start >= before);
-    BOOST_TEST(start <= before + 1);
-    BOOST_TEST(!wait_console(to, name, "GUEST-DISK " + std::to_string(start + 2), 60).empty());
 }
 
 }  // namespace
