@@ -26,7 +26,7 @@ PLUGIN    := libxl-cpucompat.so
 WARN      := -Wall -Wextra -Werror
 # CPPFLAGS, CXXFLAGS and LDFLAGS from the environment (dpkg-buildflags in
 # a package build: hardening) add to the release build.
-override CPPFLAGS := -I$(BUILD)/gen -DCPUCOMPAT_DATADIR=\"$(DATADIR)\" -DCPUCOMPAT_LIBDIR=\"$(LIBDIR)\" $(CPPFLAGS)
+override CPPFLAGS := -I$(BUILD)/gen -I/usr/include/libxml2 -DCPUCOMPAT_DATADIR=\"$(DATADIR)\" -DCPUCOMPAT_LIBDIR=\"$(LIBDIR)\" $(CPPFLAGS)
 STD       := -std=gnu++17
 REL_FLAGS := $(STD) $(WARN) -O2 -g -fPIC $(CXXFLAGS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -38,6 +38,10 @@ TEST_FLAGS:= $(STD) $(WARN) -O1 -g $(SAN)
 PLUGIN_FLAGS := $(STD) $(WARN) -g -fPIC $(CXXFLAGS) -Os
 XEN_LIBS  := -lxenlight -lxenguest -lxenctrl -lxenstore -lxlutil -lxentoollog -lyajl
 LIBS      := -lyaml-cpp $(XEN_LIBS)
+# libxml2 reads Pacemaker's CIB (toolstack/adapters/pacemaker_cib.cpp): only
+# the command and the tests link it, never the plugin (it would load into
+# every xl).
+CLI_LIBS  := $(LIBS) -lxml2
 
 # migration/: the decision, the restart order and ssh quoting are pure; the
 # rest of it runs xl and ssh.
@@ -134,7 +138,7 @@ $(BUILD)/plugin/libcpucompat.a: $(call plugin_obj,$(CORE_SRC) $(ADAPTER_SRC))
 
 $(BUILD)/bin/cpucompat: $(call rel_obj,$(CLI_SRC)) $(BUILD)/rel/libcpucompat.a
 	@mkdir -p $(@D)
-	$(CXX) $(REL_FLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
+	$(CXX) $(REL_FLAGS) $(LDFLAGS) $^ -o $@ $(CLI_LIBS)
 
 # The plugin exports only what it interposes (exports.map); -z defs: every
 # symbol it needs is resolved at link time, not first in a running xl.
@@ -169,10 +173,10 @@ man-check: $(RA_MAN)
 
 # --- tests -------------------------------------------------------------------
 $(BUILD)/test/unit-tests: $(call test_obj,$(UNIT_SRC) $(DATA_INDEX)) $(BUILD)/test/libcpucompat.a
-	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
+	$(CXX) $(TEST_FLAGS) $^ -o $@ $(CLI_LIBS)
 
 $(BUILD)/test/cpucompat: $(call test_obj,$(CLI_SRC)) $(BUILD)/test/libcpucompat.a
-	$(CXX) $(TEST_FLAGS) $^ -o $@ $(LIBS)
+	$(CXX) $(TEST_FLAGS) $^ -o $@ $(CLI_LIBS)
 
 # The unit tests run the sanitized CLI too (exit codes, JSON, messages).
 unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat
@@ -314,7 +318,7 @@ lintian-check: $(DEB)
 	lintian --fail-on error,warning --tag-display-limit 0 $(DEB)
 
 # --- Debian packages needed to build and test ---------------------------------
-DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev \
+DEB_BUILD := g++ clang libclang-rt-14-dev make man-db libxen-dev xen-utils-4.17 libyaml-cpp-dev libxml2-dev \
              libcli11-dev nlohmann-json3-dev libyajl-dev catch2 libbenchmark-dev \
              debhelper dpkg-dev lintian bash-completion xsltproc
 deps:

@@ -91,4 +91,21 @@ std::string location_constraints_xml(const std::vector<PlacedResource> &resource
     return out + "</constraints>\n";
 }
 
+std::string node_attributes_xml(const std::string &node_id, const std::string &uname, const std::vector<NodeAttribute> &attributes) {
+    const auto id_like = [](const std::string &s) {
+        return plain_xml_id(s) || (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos);
+    };
+    if (!id_like(node_id)) throw Error("cluster node id \"" + node_id + "\": not a node id the CIB could have (digits, or an XML id)");
+    if (!id_like(uname)) throw Error("cluster node \"" + uname + "\": not a node name the CIB could have");
+    const std::string set = "nodes-" + node_id;
+    std::string out = "<node id=\"" + node_id + "\" uname=\"" + uname + "\">\n  <instance_attributes id=\"" + set + "\">\n";
+    std::set<std::string> seen;
+    for (const NodeAttribute &a : attributes) {
+        if (!plain_xml_id(a.name)) throw Error("node attribute \"" + a.name + "\": not a name the CIB could have");
+        if (!seen.insert(a.name).second) throw Error("node attribute " + a.name + " given twice");
+        out += "    <nvpair id=\"" + set + "-" + a.name + "\" name=\"" + a.name + "\" value=\"" + xml_value(a.value) + "\"/>\n";
+    }
+    return out + "  </instance_attributes>\n</node>\n";
+}
+
 }  // namespace cpucompat

@@ -62,6 +62,16 @@ struct NodeCpu {
 // What this node publishes, in the order above (hvm's floors, then pv's).
 std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLibrary &lib);
 
+// The node's attributes as one CIB update: <node id="ID" uname="UNAME">
+// with <instance_attributes id="nodes-ID"> and one <nvpair
+// id="nodes-ID-NAME"> each: the ids crm_attribute gives them, so `cibadmin
+// --modify --allow-create --scope nodes --xml-text` replaces what an earlier
+// publication (or crm_attribute) stored, in one call instead of one per
+// attribute. Throws Error for a node id or name that is not plain_xml_id()
+// or all digits (Pacemaker's are corosync node ids), or an attribute name
+// that is not plain_xml_id(); values are escaped.
+std::string node_attributes_xml(const std::string &node_id, const std::string &uname, const std::vector<NodeAttribute> &attributes);
+
 // A cluster resource running a domain: its id in the CIB and what it asks.
 struct PlacedResource {
     std::string id;

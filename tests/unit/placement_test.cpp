@@ -1,6 +1,6 @@
 // Placement on Pacemaker (migration/placement.h): the node attributes, the
 // location rules, and then real Pacemaker: the attributes stored by
-// `cpucompat pacemaker attributes --apply` (crm_attribute) and the rules by
+// `cpucompat pacemaker attributes --apply` (one cibadmin update) and the rules by
 // cibadmin in a CIB file, checked by crm_verify and placed by Pacemaker's own
 // scheduler (crm_simulate), offline: no cluster runs here.
 #include <catch2/catch.hpp>
@@ -10,6 +10,7 @@
 
 #include "../../migration/placement.h"
 #include "../../migration/process.h"
+#include "../../toolstack/adapters/pacemaker_cib.h"
 #include "../../toolstack/import/domain_record.h"
 #include "helpers.h"
 
@@ -112,6 +113,42 @@ TEST_CASE("placement: location rules ban every node that has not said yes") {
     for (const Bad &b : bad) CHECK_THROWS_WITH(location_constraints_xml(b.rs), Catch::Contains(b.error));
 }
 
+TEST_CASE("placement: a node's attributes as one CIB update, and its id read from the CIB") {
+    const std::string xml = node_attributes_xml("2", "amd-1.lab", {{"cpucompat-vendor", "AuthenticAMD"}, {"cpucompat-x", "a<&\">b"}});
+    CHECK(xml ==
+          "<node id=\"2\" uname=\"amd-1.lab\">\n  <instance_attributes id=\"nodes-2\">\n"
+          "    <nvpair id=\"nodes-2-cpucompat-vendor\" name=\"cpucompat-vendor\" value=\"AuthenticAMD\"/>\n"
+          "    <nvpair id=\"nodes-2-cpucompat-x\" name=\"cpucompat-x\" value=\"a&lt;&amp;&quot;&gt;b\"/>\n"
+          "  </instance_attributes>\n</node>\n");
+    struct Bad { std::string id, uname; std::vector<NodeAttribute> as; const char *error; };
+    const Bad bad[] = {
+        {"", "n", {}, "not a node id"},
+        {"2\"/><x", "n", {}, "not a node id"},
+        {"2", "", {}, "not a node name"},
+        {"2", "a b", {}, "not a node name"},
+        {"2", "n", {{"bad name", "v"}}, "not a name the CIB could have"},
+        {"2", "n", {{"cpucompat-vendor", "x"}, {"cpucompat-vendor", "y"}}, "given twice"},
+    };
+    for (const Bad &b : bad) CHECK_THROWS_WITH(node_attributes_xml(b.id, b.uname, b.as), Catch::Contains(b.error));
+
+    const std::string nodes = "<nodes>\n  <node id=\"1\" uname=\"amd1\"/>\n  <node id=\"3\" uname=\"intel1\">"
+                              "<instance_attributes id=\"nodes-3\"/></node>\n</nodes>\n";
+    CHECK(cib_node_id(nodes, "amd1") == "1");
+    CHECK(cib_node_id(nodes, "intel1") == "3");
+    struct BadCib { std::string xml, uname; const char *error; };
+    const BadCib bad_cib[] = {
+        {nodes, "amd2", "not in the cluster configuration"},
+        {"<nodes><node id=\"1\" uname=\"a\"/><node id=\"2\" uname=\"a\"/></nodes>", "a", "2 times"},
+        {"<nodes><node uname=\"a\"/></nodes>", "a", "has no id"},
+        {"<nodes><node id=\"1\" uname=\"a\">", "a", "not XML"},  // cut short
+        {"", "a", "not XML"},
+        // An entity from outside is not fetched: the text is refused.
+        {"<!DOCTYPE nodes [<!ENTITY e SYSTEM \"file:///etc/hostname\">]><nodes><node id=\"1\" uname=\"&e;\"/></nodes>", "a",
+         "not XML"},
+    };
+    for (const BadCib &b : bad_cib) CHECK_THROWS_WITH(cib_node_id(b.xml, b.uname), Catch::Contains(b.error));
+}
+
 namespace {
 
 // A command's stdout; the test fails with its stderr when it fails.
@@ -164,9 +201,22 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
     int id = 1;
     for (const auto &[name, fixture] : nodes) {
         in_cib({"cibadmin", "--create", "--scope", "nodes", "--xml-text", "<node id=\"" + std::to_string(id++) + "\" uname=\"" + name + "\"/>"});
+        if (name == "amd2")  // stored before by crm_attribute: replaced, not doubled
+            in_cib({"crm_attribute", "--type", "nodes", "--node", name, "--name", "cpucompat-vendor", "--update", "Stale"});
         if (!fixture.empty())
             in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture(fixture), "--apply", "--node", name});
     }
+    CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "amd2", "--name", "cpucompat-vendor", "--query", "--quiet"}) ==
+          "AuthenticAMD\n");
+    // Applied again: the same attributes, each once.
+    const std::string once = in_cib({"cibadmin", "--query", "--xpath", "//node[@uname='amd2']"});
+    in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture("xen-cpuid-p-qemu-epyc.txt"), "--apply", "--node", "amd2"});
+    CHECK(in_cib({"cibadmin", "--query", "--xpath", "//node[@uname='amd2']"}) == once);
+    // A node the CIB does not have: refused, named.
+    const ProcessResult unknown = run_captured({"env", "CIB_file=" + cib, cli, "pacemaker", "attributes", "--fingerprint",
+                                                testing::fixture("xen-cpuid-p-qemu-epyc.txt"), "--apply", "--node", "amd9"}, 120);
+    CHECK(unknown.status != 0);
+    CHECK(unknown.err.find("node amd9 is not in the cluster configuration") != std::string::npos);
     // What was stored is what the node said.
     CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "amd2", "--name", "cpucompat-floor-hvm-vendor", "--query", "--quiet"}) == "no\n");
     CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "intel1", "--name", "cpucompat-vendor", "--query", "--quiet"}) ==

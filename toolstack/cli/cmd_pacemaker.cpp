@@ -1,13 +1,14 @@
 // pacemaker attributes | pacemaker constraints: cpucompat's judgement in the
 // form Pacemaker places by (migration/placement.h). attributes tells what
 // this node (or a fingerprint file) can run and, with --apply, stores it as
-// permanent node attributes with crm_attribute; constraints turns domain
+// permanent node attributes (one cibadmin update); constraints turns domain
 // configs into location rules for cibadmin.
 #include <iostream>
 #include <memory>
 
 #include "../../migration/placement.h"
 #include "../../migration/process.h"
+#include "../adapters/pacemaker_cib.h"
 #include "../adapters/xen_host.h"
 #include "../adapters/xl_config.h"
 #include "../core/error.h"
@@ -66,7 +67,7 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
     c->require_subcommand(1);
     auto *attrs = c->add_subcommand("attributes", "This node's CPU vendor, fingerprint and, per mode and guest type, whether it meets the floor");
     attrs->add_option("--fingerprint", o->fingerprint, "a host's fingerprint file instead of this host (as publish --pool takes them)");
-    attrs->add_flag("--apply", o->apply, "store them as permanent node attributes of --node (crm_attribute)");
+    attrs->add_flag("--apply", o->apply, "store them as permanent node attributes of --node (one cibadmin update)");
     attrs->add_option("--node", o->node, "the cluster node to --apply them to (default: crm_node -n)");
     auto *cons = c->add_subcommand("constraints", "Location rules (cibadmin XML) keeping each domain off nodes below its mode's floor");
     cons->add_option("resources", o->resources, "RESOURCE=XMFILE: a resource's id and its domain's xl config")->required();
@@ -87,18 +88,7 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
             std::string node;
             if (o->apply) {
                 node = o->node.empty() ? cluster_node_name() : o->node;
-                size_t done = 0;
-                for (const auto &a : attributes) {
-                    const ProcessResult r =
-                        run_captured({"crm_attribute", "--type", "nodes", "--node", node, "--name", a.name, "--update", a.value}, 60);
-                    if (r.status != 0)
-                        throw Error("crm_attribute --node " + node + " --name " + a.name + ": " +
-                                    (r.timed_out ? "timed out" : r.err.empty() ? "failed" : r.err.substr(0, r.err.find('\n'))) + " (" +
-                                    std::to_string(done) + " of " + std::to_string(attributes.size()) + " stored)");
-                    ++done;
-                    if (!g.json) std::cerr << "\rstored " << done << " of " << attributes.size() << std::flush;
-                }
-                if (!g.json) std::cerr << "\n";
+                store_node_attributes(node, attributes);
             }
             if (g.json) {
                 nlohmann::ordered_json j{{"node", node.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(node)},

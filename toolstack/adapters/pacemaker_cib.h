@@ -1,0 +1,25 @@
+// Pacemaker's CIB, read and written through its own tools (cibadmin), for
+// `cpucompat pacemaker attributes --apply`. An adapter: it runs processes;
+// what it stores is built by migration/placement.h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "../../migration/placement.h"
+
+namespace cpucompat {
+
+// The id of the node named `uname` in a CIB <nodes> section as `cibadmin
+// --query --scope nodes` prints it (libxml2 parses it). Throws Error when
+// the text is not XML, or no node, or more than one, has that name.
+std::string cib_node_id(const std::string &nodes_xml, const std::string &uname);
+
+// Stores `attributes` as permanent node attributes of cluster node `uname`
+// in one CIB update (node_attributes_xml(), cibadmin --modify), after one
+// query for its node id: two processes, however many attributes. Honours
+// CIB_file as Pacemaker's tools do. Throws Error naming the step that failed;
+// a failed update stores nothing (the CIB applies it whole or not at all).
+void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes);
+
+}  // namespace cpucompat
