@@ -1,8 +1,10 @@
 // A Xen pool run by Pacemaker (issue 11), on real Xen 4.17: corosync 3
 // (knet) and Pacemaker 2.1 in the dom0s of a, c (AMD) and b (Intel), on the
 // lab's shared segment, with domains as ocf:cpucompat:XenDomain resources.
-// Every move here is asked of Pacemaker (crm_resource --move, node standby)
-// and must end with the domain running on the node asked for, exactly once.
+// Each node publishes its CPU facts (cpucompat pacemaker attributes --apply)
+// and the domains get their floor rules (pacemaker constraints). Every move
+// here is asked of Pacemaker (crm_resource --move, node standby) and must
+// end with the domain running on the node asked for, exactly once.
 //
 // This suite runs with the others in `make check` (one pool boot for all);
 // Boost.Test prints its time on its own ("Leaving test suite
@@ -129,6 +131,13 @@ struct Cluster {
         BOOST_TEST_MESSAGE("pacemaker_pool: stonith-enabled=false: this suite does not fence yet (see its header)");
         must("a", "crm_attribute --type crm_config --name stonith-enabled --update false && "
                   "crm_attribute --type rsc_defaults --name resource-stickiness --update 100");
+        // Each node publishes its CPU facts (one CIB update each).
+        for (const auto &h : kNodes) {
+            const auto t0 = std::chrono::steady_clock::now();
+            must(h, "cpucompat pacemaker attributes --apply >/dev/null");
+            record("cpucompat pacemaker attributes --apply on " + h,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
     }
     ~Cluster() {
         // In maintenance mode Pacemaker lets the domains be: none is moved
@@ -161,6 +170,15 @@ BOOST_AUTO_TEST_CASE(resources_start_with_their_cpu_compat, *utf::timeout(900)) 
     }
     add_domain_resource("pk1", "a");
     add_domain_resource("pk2", "b");
+    // The floors as node attributes, and the rules built from the configs:
+    // b (Intel, no HVM guests under TCG) is below pk1's, and pk1 may never
+    // run there; every node meets pk2's.
+    for (const auto &[h, yes] : std::vector<std::pair<std::string, std::string>>{{"a", "yes"}, {"b", "no"}, {"c", "yes"}})
+        BOOST_TEST(must("a", "crm_attribute --type nodes --node " + h + " --name cpucompat-floor-hvm-level-x86-64-v2 --query --quiet") ==
+                       yes + "\n", h);
+    must("a", "cibadmin --modify --allow-create --scope constraints --xml-text "
+              "\"$(cpucompat pacemaker constraints pk1=/etc/xen/pk1.cfg pk2=/etc/xen/pk2.cfg)\"");
+    BOOST_TEST(must("a", "cibadmin --query --scope constraints").find("cpucompat-floor-pk1") != std::string::npos);
     record("start of pk1 on a (resource added -> running)", wait_only_on("pk1", "a", 600));
     wait_only_on("pk2", "b", 600);
     BOOST_REQUIRE(!wait_console("b", "pk2", "GUEST-DISK 2", 240).empty());
