@@ -235,17 +235,34 @@ int Session::finish(double timeout_s) {
     return timed_out_ ? -1 : status;
 }
 
+std::optional<std::string> read_all(int fd) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+        else if (n == 0) return out;
+        else if (errno != EINTR) return std::nullopt;
+    }
+}
+
 std::vector<ProcessArgs> running_processes() {
     std::vector<ProcessArgs> out;
     const long self = static_cast<long>(getpid());
     std::error_code ec;
-    for (const auto &e : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string pid = e.path().filename().string();
+    // Entries come and go while we list: errors end the listing, never throw.
+    for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string pid = it->path().filename().string();
         if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
         if (std::stol(pid) == self) continue;
-        std::ifstream in(e.path() / "cmdline", std::ios::binary);
-        std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (raw.empty()) continue;
+        // A process may exit between the listing and the read (the kernel
+        // then answers read() with ESRCH): it is left out.
+        const int fd = ::open(("/proc/" + pid + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        const std::optional<std::string> read = read_all(fd);
+        ::close(fd);
+        if (!read || read->empty()) continue;
+        const std::string &raw = *read;
         ProcessArgs p{std::stol(pid), {}};
         for (std::size_t at = 0; at < raw.size();) {
             const std::size_t end = raw.find('\0', at);

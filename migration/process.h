@@ -1,6 +1,7 @@
 // Running commands (xl, ssh) as argument vectors: no shell on this side.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,11 @@ std::string self_exe();
 
 // Seconds on CLOCK_MONOTONIC: for timeouts and phase durations.
 double monotonic_seconds();
+
+// Everything left to read from `fd`, or nullopt on a read error: /proc's
+// files of a process that exited answer ESRCH (an ifstream throws on that:
+// "basic_filebuf::underflow error reading the file: No such process").
+std::optional<std::string> read_all(int fd);
 
 // Every other process's argument vector, from /proc/PID/cmdline (kernel
 // threads, and processes gone while read, left out). For other_mover().

@@ -7,6 +7,9 @@
 #include <map>
 #include <optional>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../migration/decision.h"
@@ -150,6 +153,34 @@ TEST_CASE("other movers: xl migrate/save naming the domain, or libxl's save help
     const auto ps = running_processes();
     CHECK_FALSE(ps.empty());
     for (const auto &p : ps) CHECK(p.pid != static_cast<long>(getpid()));
+}
+
+// A process may exit between the listing of /proc and the read of its
+// cmdline: the kernel then answers read() with ESRCH. Seen in the lab as a
+// move ended by "basic_filebuf::underflow error reading the file: No such
+// process". Here made to happen: a child's cmdline opened, the child killed
+// and reaped, then read.
+TEST_CASE("running_processes: a process gone between open and read is an error read_all reports, not throws") {
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    const int fd = ::open(("/proc/" + std::to_string(child) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    kill(child, SIGKILL);
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK_FALSE(read_all(fd).has_value());
+    ::close(fd);
+    // A readable file is read whole.
+    const int self = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    REQUIRE(self >= 0);
+    const auto mine = read_all(self);
+    ::close(self);
+    REQUIRE(mine.has_value());
+    CHECK(mine->find("unit-tests") != std::string::npos);
 }
 
 TEST_CASE("restart move: failures at each step, and where the domain ends up") {
