@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "../../migration/process.h"
+#include "../../migration/xl_output.h"
 #include "../core/error.h"
 
 namespace cpucompat {
@@ -28,7 +29,12 @@ void find_nodes(xmlNode *n, const std::string &uname, std::vector<std::string> &
     }
 }
 
-std::string first_line(const std::string &s) { return s.substr(0, s.find('\n')); }
+// Why a cibadmin call failed, in a few words.
+std::string failure(const ProcessResult &r) {
+    if (r.timed_out) return "timed out";
+    const std::string said = first_line(r.err);
+    return said.empty() ? "failed" : said;
+}
 
 }  // namespace
 
@@ -50,12 +56,12 @@ std::string cib_node_id(const std::string &nodes_xml, const std::string &uname) 
 void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes) {
     const ProcessResult q = run_captured({"cibadmin", "--query", "--scope", "nodes"}, 60);
     if (q.status != 0)
-        throw Error("cibadmin --query --scope nodes: " + (q.timed_out ? std::string("timed out") : q.err.empty() ? "failed" : first_line(q.err)));
+        throw Error("cibadmin --query --scope nodes: " + failure(q));
     const std::string xml = node_attributes_xml(cib_node_id(q.out, uname), uname, attributes);
     const ProcessResult m = run_captured({"cibadmin", "--modify", "--allow-create", "--scope", "nodes", "--xml-text", xml}, 60);
     if (m.status != 0)
         throw Error("cibadmin --modify --scope nodes (node " + uname + ", " + std::to_string(attributes.size()) + " attributes): " +
-                    (m.timed_out ? std::string("timed out") : m.err.empty() ? "failed" : first_line(m.err)) + "; nothing stored");
+                    failure(m) + "; nothing stored");
 }
 
 }  // namespace cpucompat
