@@ -19,7 +19,7 @@
 #include <chrono>
 #include <fstream>
 #include <random>
-#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
