@@ -4,7 +4,10 @@
 #include <set>
 
 #include "../toolstack/core/error.h"
+#include "../toolstack/core/text.h"
 #include "../toolstack/import/domain_record.h"
+#include "../toolstack/import/fingerprint.h"
+#include "../toolstack/import/input_file.h"
 #include "decision.h"
 
 namespace cpucompat {
@@ -54,14 +57,34 @@ std::vector<Mode> floor_modes(const TemplateLibrary &lib) {
     return out;
 }
 
+const Policy &pool_max(const NodeCpu &cpu) { return cpu.hvm_max ? *cpu.hvm_max : cpu.pv_max ? *cpu.pv_max : cpu.host; }
+
 std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLibrary &lib) {
-    std::vector<NodeAttribute> out{{"cpucompat-vendor", cpu.host.vendor_id}, {"cpucompat-fingerprint", policy_hash(cpu.host)}};
+    std::vector<NodeAttribute> out{{"cpucompat-vendor", cpu.host.vendor_id},
+                                   {"cpucompat-fingerprint", policy_hash(cpu.host)},
+                                   {kMaxAttribute, policy_to_json(pool_max(cpu), false).dump()}};
     for (const GuestType guest : {GuestType::hvm, GuestType::pv}) {
         const std::optional<Policy> &max = guest == GuestType::hvm ? cpu.hvm_max : cpu.pv_max;
         for (const Mode &m : floor_modes(lib)) {
             const bool meets = max && restart_refusal(RestartFit{m, "", std::nullopt}, *max, guest, lib).empty();
             out.push_back({floor_attribute(m, guest), meets ? "yes" : "no"});
         }
+    }
+    return out;
+}
+
+std::vector<PoolHost> cluster_pool_hosts(const std::vector<CibNodeValue> &nodes) {
+    if (nodes.empty()) throw Error("the cluster configuration has no nodes");
+    std::vector<PoolHost> out;
+    for (const CibNodeValue &n : nodes) {
+        if (!n.value)
+            throw Error("node " + quote_text(n.uname) + " has no " + kMaxAttribute +
+                        " attribute: run `cpucompat pacemaker attributes --apply` on it (the pool's level is not judged without it)");
+        // Text from another host: checked as a file would be, then read
+        // whole; its errors name the node and the attribute.
+        const InputText in{"node " + quote_text(n.uname) + " attribute " + kMaxAttribute, *n.value};
+        check_input_text(in);
+        out.push_back({n.uname, parse_fingerprint_json(in)});
     }
     return out;
 }

@@ -10,6 +10,10 @@
 //                           HygonGenuine (live moves stay within one)
 //   cpucompat-fingerprint   policy_hash() of its max policy: changes with a
 //                           microcode, firmware or Xen upgrade
+//   cpucompat-max           what the node offers guests (pool_max()), as
+//                           a one-line fingerprint (cpucompat-fingerprint/1
+//                           JSON, no raw leaves): what the pool's level is
+//                           made of (cluster_pool_hosts())
 //   cpucompat-floor-TYPE-M  "yes" when a TYPE (hvm or pv) domain in mode M
 //                           can be created here, as cpucompat migrate judges
 //                           a restart onto this node (restart_refusal():
@@ -22,6 +26,10 @@
 //     has one attribute per guest type, on every node; off and pool have
 //     none: every node meets them (a pool's level is below each of its
 //     nodes), and file:PATH is refused (its file is per node);
+//   - the pool the cluster configures is every node of <nodes>, each by its
+//     cpucompat-max: a node without one, or with one this build cannot read
+//     whole, is an Error naming it (never left out: that would raise the
+//     level above what it can run);
 //   - a location rule bans every node whose attribute is not "yes": a node
 //     that never published (cpucompat not installed) is not trusted;
 //   - what goes into the CIB is XML-safe whatever the input: resource ids
@@ -35,6 +43,7 @@
 #include "../toolstack/core/cpu_template.h"
 #include "../toolstack/core/normalize.h"
 #include "../toolstack/core/policy.h"
+#include "pool.h"
 
 namespace cpucompat {
 
@@ -61,6 +70,26 @@ struct NodeCpu {
 
 // What this node publishes, in the order above (hvm's floors, then pv's).
 std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLibrary &lib);
+
+// A node's max as a pool host: HVM Max, else PV Max (a Xen without HVM),
+// else the host policy; what `xen-cpuid -p`'s "max" selects, so the cluster's
+// pool is the one `cpucompat publish --pool` makes from those dumps.
+const Policy &pool_max(const NodeCpu &cpu);
+
+inline constexpr const char *kMaxAttribute = "cpucompat-max";
+
+// A node of the cluster configuration and the value of one of its
+// permanent attributes (nullopt: it has none of that name).
+struct CibNodeValue {
+    std::string uname;
+    std::optional<std::string> value;
+};
+
+// The pool as the cluster configures it: every node, by its kMaxAttribute.
+// Throws Error naming the node when it has none (`cpucompat pacemaker
+// attributes --apply` never ran there) or its value is not a fingerprint,
+// and when there is no node at all.
+std::vector<PoolHost> cluster_pool_hosts(const std::vector<CibNodeValue> &nodes);
 
 // The node's attributes as one CIB update: <node id="ID" uname="UNAME">
 // with <instance_attributes id="nodes-ID"> and one <nvpair

@@ -8,6 +8,7 @@
 #include "../../migration/process.h"
 #include "../../migration/xl_output.h"
 #include "../core/error.h"
+#include "../core/text.h"
 
 namespace cpucompat {
 
@@ -29,6 +30,30 @@ void find_nodes(xmlNode *n, const std::string &uname, std::vector<std::string> &
     }
 }
 
+bool named(xmlNode *n, const char *name) {
+    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar *>(name)) == 0;
+}
+
+xmlNode *find_element(xmlNode *n, const char *name) {
+    for (; n; n = n->next) {
+        if (named(n, name)) return n;
+        if (n->type == XML_ELEMENT_NODE)
+            if (xmlNode *found = find_element(n->children, name)) return found;
+    }
+    return nullptr;
+}
+
+using XmlDoc = std::unique_ptr<xmlDoc, void (*)(xmlDoc *)>;
+
+// No network, no entities from outside, no error output of libxml2's own.
+XmlDoc parse_cib_text(const std::string &xml) {
+    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "cib-nodes.xml", nullptr,
+                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+               xmlFreeDoc);
+    if (!doc) throw Error("cibadmin --query --scope nodes: its output is not XML");
+    return doc;
+}
+
 // Why a cibadmin call failed, in a few words.
 std::string failure(const ProcessResult &r) {
     if (r.timed_out) return "timed out";
@@ -39,12 +64,7 @@ std::string failure(const ProcessResult &r) {
 }  // namespace
 
 std::string cib_node_id(const std::string &nodes_xml, const std::string &uname) {
-    // No network, no entities from outside, no error output of libxml2's own.
-    const std::unique_ptr<xmlDoc, void (*)(xmlDoc *)> doc(
-        xmlReadMemory(nodes_xml.data(), static_cast<int>(nodes_xml.size()), "cib-nodes.xml", nullptr,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-        xmlFreeDoc);
-    if (!doc) throw Error("cibadmin --query --scope nodes: its output is not XML");
+    const XmlDoc doc = parse_cib_text(nodes_xml);
     std::vector<std::string> ids;
     find_nodes(xmlDocGetRootElement(doc.get()), uname, ids);
     if (ids.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
@@ -53,11 +73,42 @@ std::string cib_node_id(const std::string &nodes_xml, const std::string &uname) 
     return ids[0];
 }
 
-void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes) {
+std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const std::string &name) {
+    const XmlDoc doc = parse_cib_text(nodes_xml);
+    xmlNode *nodes = find_element(xmlDocGetRootElement(doc.get()), "nodes");
+    if (!nodes) throw Error("cibadmin --query --scope nodes: no <nodes> in its output");
+    std::vector<CibNodeValue> out;
+    for (xmlNode *n = nodes->children; n; n = n->next) {
+        if (!named(n, "node")) continue;
+        const std::string type = attr(n, "type");
+        if (type == "remote" || type == "ping") continue;
+        CibNodeValue v{attr(n, "uname"), std::nullopt};
+        if (v.uname.empty()) throw Error("the cluster configuration has a node without a name (id " + quote_text(attr(n, "id")) + ")");
+        for (const auto &seen : out)
+            if (seen.uname == v.uname) throw Error("node " + quote_text(v.uname) + " is in the cluster configuration twice");
+        for (xmlNode *ia = n->children; ia; ia = ia->next) {
+            if (!named(ia, "instance_attributes")) continue;
+            for (xmlNode *nv = ia->children; nv; nv = nv->next) {
+                if (!named(nv, "nvpair") || attr(nv, "name") != name) continue;
+                const std::string value = attr(nv, "value");
+                if (v.value && *v.value != value)
+                    throw Error("node " + quote_text(v.uname) + " has attribute " + name + " twice, with different values");
+                v.value = value;
+            }
+        }
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::string query_cib_nodes() {
     const ProcessResult q = run_captured({"cibadmin", "--query", "--scope", "nodes"}, 60);
-    if (q.status != 0)
-        throw Error("cibadmin --query --scope nodes: " + failure(q));
-    const std::string xml = node_attributes_xml(cib_node_id(q.out, uname), uname, attributes);
+    if (q.status != 0) throw Error("cibadmin --query --scope nodes: " + failure(q));
+    return q.out;
+}
+
+void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes) {
+    const std::string xml = node_attributes_xml(cib_node_id(query_cib_nodes(), uname), uname, attributes);
     const ProcessResult m = run_captured({"cibadmin", "--modify", "--allow-create", "--scope", "nodes", "--xml-text", xml}, 60);
     if (m.status != 0)
         throw Error("cibadmin --modify --scope nodes (node " + uname + ", " + std::to_string(attributes.size()) + " attributes): " +

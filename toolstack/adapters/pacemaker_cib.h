@@ -1,5 +1,6 @@
 // Pacemaker's CIB, read and written through its own tools (cibadmin), for
-// `cpucompat pacemaker attributes --apply`. An adapter: it runs processes;
+// `cpucompat pacemaker attributes --apply` and for the pool as the cluster
+// configures it (`cpucompat pool`, `pacemaker pool-level`). An adapter: it runs processes;
 // what it stores is built by migration/placement.h.
 #pragma once
 
@@ -14,6 +15,19 @@ namespace cpucompat {
 // --query --scope nodes` prints it (libxml2 parses it). Throws Error when
 // the text is not XML, or no node, or more than one, has that name.
 std::string cib_node_id(const std::string &nodes_xml, const std::string &uname);
+
+// Every cluster node of a <nodes> section (`cibadmin --query --scope nodes`),
+// in document order, with the value of its permanent attribute `name` (an
+// <nvpair> of the node's <instance_attributes>, as crm_attribute --type
+// nodes writes it). Pacemaker Remote and ping nodes are not Xen hosts and
+// are left out. Throws Error when the text is not XML or has no <nodes>,
+// a node has no uname or is there twice, or the attribute is set twice on
+// one node with different values: the configuration is refused, not read
+// in part.
+std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const std::string &name);
+
+// `cibadmin --query --scope nodes` (honouring CIB_file). Throws Error.
+std::string query_cib_nodes();
 
 // Stores `attributes` as permanent node attributes of cluster node `uname`
 // in one CIB update (node_attributes_xml(), cibadmin --modify), after one

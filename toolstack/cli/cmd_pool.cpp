@@ -1,13 +1,17 @@
 // pool status | pool what-if: a pool's levels per vendor and where each of
 // this host's domains can go, now and after hosts join or leave. The pool
 // is read from fingerprint files (--pool), as `cpucompat publish --pool`
-// takes them; the judgement is migration/pool.h.
+// takes them, or else from the Pacemaker cluster's configuration (every
+// node of <nodes> by its cpucompat-max attribute); the judgement is
+// migration/pool.h.
 #include <cctype>
 #include <iostream>
 #include <memory>
 
+#include "../../migration/placement.h"
 #include "../../migration/pool.h"
 #include "../../migration/xl_moves.h"
+#include "../adapters/pacemaker_cib.h"
 #include "../core/error.h"
 #include "../core/text.h"
 #include "../import/domain_record.h"
@@ -44,6 +48,18 @@ PoolHost pool_host(const std::string &arg, const std::string &option) {
         throw Error(option + " " + arg + ": \"" + name + "\" is not a node name; write NAME=FILE (letters, digits, '-', '.', '_')");
     if (file.empty()) throw Error(option + " " + arg + ": no file");
     return {name, import_policy_file(file, "max")};
+}
+
+// The pool as the cluster configures it (cibadmin --query --scope nodes).
+std::vector<PoolHost> cluster_hosts() {
+    std::string nodes;
+    try {
+        nodes = query_cib_nodes();
+    } catch (const Error &e) {
+        throw Error(std::string("no --pool, and the cluster's configuration cannot be read (") + e.what() +
+                    "): give the hosts' fingerprints with --pool [NAME=]FILE, or run this on a node of the Pacemaker cluster");
+    }
+    return cluster_pool_hosts(cib_node_values(nodes, kMaxAttribute));
 }
 
 std::vector<PoolHost> pool_hosts(const std::vector<std::string> &args, const std::string &option) {
@@ -102,14 +118,14 @@ Runner add_pool(CLI::App &app, const GlobalOptions &g) {
     auto *status = c->add_subcommand("status", "Hosts, vendors, the level per vendor, and where each domain of --node can go");
     auto *whatif = c->add_subcommand("what-if", "The pool after --add/--remove: levels, and the domains that lose a live target or need a restart");
     for (auto *s : {status, whatif}) {
-        s->add_option("--pool", o->pool, "a pool host's fingerprint, [NAME=]FILE (repeat for every host)")->required();
+        s->add_option("--pool", o->pool, "a pool host's fingerprint, [NAME=]FILE (repeat for every host); default: the Pacemaker cluster's nodes");
         s->add_option("--node", o->node, "this host is pool host NAME: also judge its running domains");
         s->fallthrough();  // --json after the subcommand is pool's (main.cpp adds it)
     }
     whatif->add_option("--add", o->add, "a host joining, [NAME=]FILE (repeat)");
     whatif->add_option("--remove", o->remove, "a host leaving, by NAME (repeat)");
     return [o, &g, status]() -> int {
-        const std::vector<PoolHost> hosts = pool_hosts(o->pool, "--pool");
+        const std::vector<PoolHost> hosts = o->pool.empty() ? cluster_hosts() : pool_hosts(o->pool, "--pool");
         const std::vector<PoolDomain> domains = o->node.empty() ? std::vector<PoolDomain>{} : local_domains(o->node, hosts);
         const TemplateLibrary lib = load_template_library(default_data_dir());
         if (status->parsed()) {
