@@ -5,8 +5,11 @@
 // scheduler (crm_simulate), offline: no cluster runs here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "../../migration/placement.h"
 #include "../../migration/process.h"
@@ -80,8 +83,17 @@ TEST_CASE("placement: what a node publishes, from real CPUs") {
     // Every mode with a floor, once per guest type, plus vendor and fingerprint.
     const NodeCpu milan = node_from("xen-cpuid-p-milan.txt");
     const std::vector<NodeAttribute> all = node_attributes(milan, lib);
-    CHECK(all.size() == 2 + 2 * (2 + lib.size()));
+    CHECK(all.size() == 3 + 2 * (2 + lib.size()));
     CHECK(by_name(all).at("cpucompat-fingerprint") == policy_hash(milan.host));
+    // The max policy itself, one line, read back whole: what the pool's
+    // level is made of (cluster_pool_hosts).
+    const std::string max = by_name(all).at(kMaxAttribute);
+    CHECK(max.find('\n') == std::string::npos);
+    const std::vector<PoolHost> back = cluster_pool_hosts({{"amd1", max}});
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].name == "amd1");
+    CHECK(policy_hash(back[0].max) == policy_hash(milan.host));
+    CHECK(back[0].max.features == milan.host.features);
     // A Xen that runs no PV guests meets no PV floor.
     NodeCpu hvm_only = milan;
     hvm_only.pv_max.reset();
@@ -147,6 +159,58 @@ TEST_CASE("placement: a node's attributes as one CIB update, and its id read fro
          "not XML"},
     };
     for (const BadCib &b : bad_cib) CHECK_THROWS_WITH(cib_node_id(b.xml, b.uname), Catch::Contains(b.error));
+}
+
+TEST_CASE("placement: the pool as the cluster configures it, node by node") {
+    // Every cluster node of <nodes>, in order, with its value or none;
+    // Pacemaker Remote and ping nodes are no Xen hosts.
+    const std::string nodes = "<nodes>\n"
+                              "  <node id=\"1\" uname=\"amd1\"><instance_attributes id=\"nodes-1\">"
+                              "<nvpair id=\"nodes-1-x\" name=\"x\" value=\"one\"/><nvpair id=\"nodes-1-y\" name=\"y\" value=\"no\"/>"
+                              "</instance_attributes></node>\n"
+                              "  <node id=\"2\" uname=\"fresh\" type=\"member\"/>\n"
+                              "  <node id=\"r1\" uname=\"remote1\" type=\"remote\"><instance_attributes id=\"nodes-r1\">"
+                              "<nvpair id=\"nodes-r1-x\" name=\"x\" value=\"r\"/></instance_attributes></node>\n"
+                              "  <node id=\"3\" uname=\"intel1\"><utilization id=\"nodes-3-u\"><nvpair id=\"u\" name=\"x\" value=\"util\"/>"
+                              "</utilization><instance_attributes id=\"nodes-3\"><nvpair id=\"nodes-3-x\" name=\"x\" value=\"a&lt;b\"/>"
+                              "</instance_attributes></node>\n</nodes>\n";
+    const std::vector<CibNodeValue> got = cib_node_values(nodes, "x");
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].uname == "amd1");
+    CHECK(got[0].value == std::optional<std::string>("one"));
+    CHECK(got[1].uname == "fresh");
+    CHECK(!got[1].value);
+    CHECK(got[2].uname == "intel1");
+    CHECK(got[2].value == std::optional<std::string>("a<b"));  // not the utilization's
+    // A whole CIB (CIB_file) has its <nodes> inside <configuration>.
+    CHECK(cib_node_values("<cib><configuration><nodes><node id=\"1\" uname=\"n\"/></nodes></configuration><status/></cib>", "x").size() == 1);
+    CHECK(cib_node_values("<nodes/>", "x").empty());
+    struct BadCib { std::string xml; const char *error; };
+    const BadCib bad_cib[] = {
+        {"<nodes><node id=\"1\"/></nodes>", "a node without a name"},
+        {"<nodes><node id=\"1\" uname=\"a\"/><node id=\"2\" uname=\"a\"/></nodes>", "twice"},
+        {"<nodes><node id=\"1\" uname=\"a\"><instance_attributes id=\"i\"><nvpair id=\"p\" name=\"x\" value=\"1\"/>"
+         "<nvpair id=\"q\" name=\"x\" value=\"2\"/></instance_attributes></node></nodes>", "twice, with different values"},
+        {"<cib><configuration/></cib>", "no <nodes>"},
+        {"<nodes><node id=\"1\" uname=\"a\">", "not XML"},
+        {"", "not XML"},
+    };
+    for (const BadCib &b : bad_cib) CHECK_THROWS_WITH(cib_node_values(b.xml, "x"), Catch::Contains(b.error));
+
+    // The pool from those values: a node that never published, or published
+    // what is not a fingerprint, is refused by name, never left out.
+    const NodeCpu milan = node_from("xen-cpuid-p-milan.txt");
+    const std::string max = by_name(node_attributes(milan, testing::baselines())).at(kMaxAttribute);
+    struct BadPool { std::vector<CibNodeValue> nodes; const char *error; };
+    const BadPool bad_pool[] = {
+        {{}, "no nodes"},
+        {{{"amd1", max}, {"fresh", std::nullopt}}, "node \"fresh\" has no cpucompat-max attribute"},
+        {{{"amd1", max}, {"odd", std::string("{\"format\": \"cpucompat-fingerprint/1\"")}}, "node \"odd\" attribute cpucompat-max"},
+        {{{"amd1", max}, {"odd", std::string("vendor=AMD")}}, "node \"odd\" attribute cpucompat-max"},
+        {{{"amd1", max}, {"odd", std::string("{}\0", 3)}}, "NUL"},
+        {{{"amd1", max}, {"odd", std::string("")}}, "empty"},
+    };
+    for (const BadPool &b : bad_pool) CHECK_THROWS_WITH(cluster_pool_hosts(b.nodes), Catch::Contains(b.error));
 }
 
 namespace {
@@ -276,4 +340,62 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
         REQUIRE(on.size() == 1);
         CHECK(std::find(d.allowed.begin(), d.allowed.end(), on[0]) != d.allowed.end());
     }
+}
+
+TEST_CASE("placement: pool status, what-if and pool-level read the pool from the cluster (CIB file)") {
+    if (run_captured({"sh", "-c", "command -v cibadmin"}).status != 0)
+        FAIL("Pacemaker's tools are not installed (pacemaker-cli-utils; make deps installs them)");
+    const std::string cli = testing::env_or("CPUCOMPAT_CLI", "build/test/cpucompat");
+    testing::TempDir tmp("cluster-pool");
+    const std::string cib = tmp.path + "/cib.xml";
+    std::ofstream(cib) << must({"cibadmin", "--empty"});
+    const auto in_cib = [&](std::vector<std::string> argv) {
+        argv.insert(argv.begin(), {"env", "CIB_file=" + cib});
+        return must(argv);
+    };
+    const std::vector<std::pair<std::string, std::string>> nodes = {
+        {"amd1", "xen-cpuid-p-milan.txt"}, {"amd2", "xen-cpuid-p-qemu-epyc.txt"}, {"intel1", "instlat-skylake-server.txt"}};
+    int id = 1;
+    std::vector<std::string> files = {cli, "pool", "status", "--json"};
+    for (const auto &[name, fixture] : nodes) {
+        in_cib({"cibadmin", "--create", "--scope", "nodes", "--xml-text", "<node id=\"" + std::to_string(id++) + "\" uname=\"" + name + "\"/>"});
+        in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture(fixture), "--apply", "--node", name});
+        files.insert(files.end(), {"--pool", name + "=" + testing::fixture(fixture)});
+    }
+    // The cluster's pool is the one the same fingerprint files make.
+    const auto from_cluster = nlohmann::json::parse(in_cib({cli, "pool", "status", "--json"}));
+    const auto from_files = nlohmann::json::parse(must(files));
+    CHECK(from_cluster == from_files);
+    REQUIRE(from_cluster["levels"].size() == 2);
+    CHECK(from_cluster["levels"][0]["vendor"] == "AuthenticAMD");
+    CHECK(from_cluster["levels"][0]["hosts"] == nlohmann::json::array({"amd1", "amd2"}));
+    const auto levels = nlohmann::json::parse(in_cib({cli, "pacemaker", "pool-level", "--json"}));
+    REQUIRE(levels["levels"].size() == 2);
+    for (int i = 0; i < 2; ++i) {
+        CHECK(levels["levels"][i]["fingerprint"] == from_files["levels"][i]["fingerprint"]);
+        CHECK(levels["levels"][i]["xenstore"].is_null());  // not applied
+    }
+    CHECK(levels["applied"] == false);
+    // What-if a weaker Intel host joins (a Core 2: no SSE4.2): the Intel
+    // level drops, the AMD one stays.
+    const auto w = nlohmann::json::parse(in_cib({cli, "pool", "what-if", "--add", "old=" + testing::fixture("instlat-conroe.txt"), "--json"}));
+    REQUIRE(w["levels"].size() == 2);
+    CHECK(w["levels"][0]["changed"] == false);
+    CHECK(w["levels"][1]["vendor"] == "GenuineIntel");
+    CHECK(w["levels"][1]["changed"] == true);
+    const auto lost = w["levels"][1]["lost"];
+    CHECK(std::find(lost.begin(), lost.end(), "sse4-2") != lost.end());
+    // And the cluster then has it: the level is what what-if said.
+    in_cib({"cibadmin", "--create", "--scope", "nodes", "--xml-text", "<node id=\"9\" uname=\"old\"/>"});
+    const ProcessResult unpublished = run_captured({"env", "CIB_file=" + cib, cli, "pacemaker", "pool-level"}, 120);
+    CHECK(unpublished.status != 0);  // refused while "old" has not said what it is
+    CHECK(unpublished.err.find("node \"old\" has no cpucompat-max attribute") != std::string::npos);
+    in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture("instlat-conroe.txt"), "--apply", "--node", "old"});
+    const auto after = nlohmann::json::parse(in_cib({cli, "pacemaker", "pool-level", "--json"}));
+    CHECK(after["levels"][1]["fingerprint"] == w["levels"][1]["fingerprint_after"]);
+    CHECK(after["levels"][1]["hosts"] == nlohmann::json::array({"intel1", "old"}));
+    // Removed from the configuration: the level is intel1's again.
+    in_cib({"cibadmin", "--delete", "--scope", "nodes", "--xml-text", "<node id=\"9\" uname=\"old\"/>"});
+    CHECK(nlohmann::json::parse(in_cib({cli, "pacemaker", "pool-level", "--json"}))["levels"][1]["fingerprint"] ==
+          from_files["levels"][1]["fingerprint"]);
 }

@@ -7,7 +7,10 @@
 #include <memory>
 
 #include "../../migration/placement.h"
+#include "../../migration/pool.h"
 #include "../../migration/process.h"
+#include "../../xenstore/layout.h"
+#include "../../xenstore/records.h"
 #include "../adapters/pacemaker_cib.h"
 #include "../adapters/xen_host.h"
 #include "../adapters/xl_config.h"
@@ -54,6 +57,51 @@ PlacedResource placed(const std::string &arg, const std::optional<std::string> &
     return {id, parse_mode(*mode), cfg.pv ? GuestType::pv : GuestType::hvm};
 }
 
+// pacemaker pool-level: the levels of the configured nodes, per vendor,
+// and with `apply` each written where mode pool reads it. A node of the
+// configuration that is offline still counts (its domains come back with
+// it); one removed from it (crm_node --remove) no longer does. So the
+// level drops as soon as a weaker node has joined and published, and rises
+// only when one is removed. Nothing is written unless every node's
+// fingerprint was read.
+int pool_level(bool apply, bool json) {
+    const std::vector<PoolHost> hosts = cluster_pool_hosts(cib_node_values(query_cib_nodes(), kMaxAttribute));
+    const std::vector<VendorLevel> levels = pool_levels(hosts);
+    nlohmann::ordered_json j{{"applied", apply}, {"levels", nlohmann::ordered_json::array()}};
+    std::optional<XsClient> xs;
+    if (apply) xs.emplace();
+    for (const auto &l : levels) {
+        const std::string hash = policy_hash(l.level);
+        std::string path, before;
+        if (apply) {
+            // What was there is only reported: the new level is written
+            // whatever it was (an unreadable old value included).
+            try {
+                if (const std::optional<Policy> old = read_pool(*xs, l.vendor_id)) before = policy_hash(*old);
+            } catch (const Error &) {
+                before = "unreadable";
+            }
+            path = xs_layout::pool(vendor_short_name(l.level.vendor()));
+            if (before != hash) publish_pool(*xs, l.level);
+        }
+        j["levels"].push_back({{"vendor", l.vendor_id},
+                               {"hosts", l.hosts},
+                               {"fingerprint", hash},
+                               {"features", Catalogue::get().names(l.level.features).size()},
+                               {"xenstore", path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(path)},
+                               {"was", before.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(before)},
+                               {"changed", apply && before != hash}});
+        if (!json) {
+            std::cout << l.vendor_id << ": " << join(l.hosts, ", ") << "; level " << hash << " (" << Catalogue::get().names(l.level.features).size()
+                      << " features)";
+            if (apply) std::cout << (before == hash ? "; unchanged in " : "; written to ") << path << (before.empty() || before == hash ? "" : " (was " + before + ")");
+            std::cout << "\n";
+        }
+    }
+    if (json) std::cout << json_text(j);
+    return 0;
+}
+
 }  // namespace
 
 Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
@@ -69,11 +117,15 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
     attrs->add_option("--fingerprint", o->fingerprint, "a host's fingerprint file instead of this host (as publish --pool takes them)");
     attrs->add_flag("--apply", o->apply, "store them as permanent node attributes of --node (one cibadmin update)");
     attrs->add_option("--node", o->node, "the cluster node to --apply them to (default: crm_node -n)");
+    auto *level = c->add_subcommand("pool-level", "The pool's level per vendor from every node the cluster configures; --apply writes it to this node's xenstore");
+    level->add_flag("--apply", o->apply, "write each vendor's level to /tool/cpucompat/pool/VENDOR here (what mode pool creates with)");
+    level->fallthrough();
     auto *cons = c->add_subcommand("constraints", "Location rules (cibadmin XML) keeping each domain off nodes below its mode's floor");
     cons->add_option("resources", o->resources, "RESOURCE=XMFILE: a resource's id and its domain's xl config")->required();
     cons->add_option("--default-mode", o->default_mode, "the mode of a config without cpu_compat=");
     for (auto *s : {attrs, cons}) s->fallthrough();
-    return [o, &g, attrs]() -> int {
+    return [o, &g, attrs, level]() -> int {
+        if (level->parsed()) return pool_level(o->apply, g.json);
         const TemplateLibrary lib = load_template_library(default_data_dir());
         if (attrs->parsed()) {
             if (!o->node.empty() && !o->apply) throw Error("--node names where to --apply; give --apply too");
