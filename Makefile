@@ -71,25 +71,29 @@ test_obj = $(patsubst %.cpp,$(BUILD)/test/%.o,$(1))
 .PHONY: all check unit-check fuzz-check fuzz-long lab-check bench install deps clean demo man-check
 .DEFAULT_GOAL := all
 
-# --- the Pacemaker resource agent (pacemaker/) --------------------------------
-# Its man page is made from its own meta-data (pacemaker/ra2man.xsl), so it
-# cannot say other than what the agent tells Pacemaker.
-RA     := $(BUILD)/ocf/cpucompat/XenDomain
-RA_MAN := $(BUILD)/man/ocf_cpucompat_XenDomain.7
+# --- the Pacemaker resource agents (pacemaker/) -------------------------------
+# ocf:cpucompat:XenDomain (a domain) and ocf:cpucompat:PoolLevel (the pool's
+# level, a clone). Their man pages are made from their own meta-data
+# (pacemaker/ra2man.xsl), so they cannot say other than what the agents tell
+# Pacemaker.
+RA_NAMES := XenDomain PoolLevel
+RA       := $(BUILD)/ocf/cpucompat/XenDomain
+RAS      := $(RA_NAMES:%=$(BUILD)/ocf/cpucompat/%)
+RA_MANS  := $(RA_NAMES:%=$(BUILD)/man/ocf_cpucompat_%.7)
 # The plugin's compiled data index, generated from the YAML (data_index.h);
 # linked into the plugin and the unit tests only.
 DATA_INDEX := $(BUILD)/gen/data_index_table.cpp
 
-all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat/.links $(RA) $(RA_MAN) man-check
+all: $(BUILD)/bin/cpucompat $(BUILD)/lib/cpucompat/$(PLUGIN) $(BUILD)/share/cpucompat/.links $(RAS) $(RA_MANS) man-check
 
-$(RA): pacemaker/XenDomain debian/changelog
+$(BUILD)/ocf/cpucompat/%: pacemaker/% debian/changelog
 	@mkdir -p $(@D)
 	sed 's|@VERSION@|$(VERSION)|g' $< > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
-$(RA_MAN): $(RA) pacemaker/ra2man.xsl pacemaker/XenDomain.7.tail
+$(BUILD)/man/ocf_cpucompat_%.7: $(BUILD)/ocf/cpucompat/% pacemaker/ra2man.xsl pacemaker/%.7.tail
 	@mkdir -p $(@D)
-	$(RA) meta-data | xsltproc --nonet --novalid -stringparam provider cpucompat \
+	$< meta-data | xsltproc --nonet --novalid -stringparam provider cpucompat \
 	  -stringparam date "$$(date -u -d "$$(dpkg-parsechangelog -S Date)" +%F)" pacemaker/ra2man.xsl - > $@.tmp
-	cat pacemaker/XenDomain.7.tail >> $@.tmp && mv $@.tmp $@
+	cat pacemaker/$*.7.tail >> $@.tmp && mv $@.tmp $@
 
 # --- the catalogue, generated from the installed Xen -------------------------
 $(BUILD)/gen/xen-cpuid-names.txt:
@@ -166,8 +170,8 @@ $(DATA_INDEX): $(BUILD)/gen/gen_index $(wildcard toolstack/data/baselines/*.yaml
 # The table includes its header by its path in the tree.
 $(call plugin_obj,$(DATA_INDEX)) $(call test_obj,$(DATA_INDEX)): override CPPFLAGS += -iquote $(CURDIR)
 
-man-check: $(RA_MAN)
-	@for m in man/*.[0-9] $(RA_MAN); do \
+man-check: $(RA_MANS)
+	@for m in man/*.[0-9] $(RA_MANS); do \
 	  out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 	  if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done
 
@@ -271,8 +275,8 @@ install: all
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat
-	install -m 0644 $(RA_MAN) $(DESTDIR)$(PREFIX)/share/man/man7/
-	install -m 0755 $(RA) $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat/XenDomain
+	install -m 0644 $(RA_MANS) $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0755 $(RAS) $(DESTDIR)$(PREFIX)/lib/ocf/resource.d/cpucompat/
 	install -m 0644 toolstack/cli/cpucompat.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cpucompat
 	@# An admin's edited settings are never overwritten (a package makes it a conffile).
 	[ -e $(DESTDIR)$(SYSCONFDIR)/xen/cpucompat.yaml ] || \

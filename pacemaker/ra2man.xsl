@@ -1,7 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- A resource agent's OCF meta-data as a section 7 man page, so the page
      says what the agent itself says (parameters, defaults, actions). The
-     agent's exit codes and an example are appended (XenDomain.7.tail).
+     agent's exit codes and an example are appended (AGENT.7.tail).
      xsltproc -stringparam provider cpucompat -stringparam date YYYY-MM-DD -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="text" encoding="UTF-8"/>
@@ -63,6 +63,7 @@
     <xsl:text>&#10;.SH DESCRIPTION&#10;</xsl:text>
     <xsl:call-template name="text"><xsl:with-param name="s" select="longdesc"/></xsl:call-template>
     <xsl:text>&#10;.SH PARAMETERS&#10;</xsl:text>
+    <xsl:if test="not(parameters/parameter)"><xsl:text>None.&#10;</xsl:text></xsl:if>
     <xsl:for-each select="parameters/parameter">
       <xsl:text>.TP&#10;.BR </xsl:text><xsl:value-of select="@name"/>
       <xsl:text> " (</xsl:text><xsl:value-of select="content/@type"/>
