@@ -45,6 +45,10 @@ for b in /sys/block/vd*; do
         say "mount $dev failed: /var/lib stays in RAM"
     fi
 done
+# The fencing disk, under the name every node's sbd is given.
+for b in /sys/block/vd*; do
+    [ "$(cat "$b/serial" 2>/dev/null)" = cpucompat-sbd ] && ln -sf "/dev/${b##*/}" /dev/lab-sbd
+done
 # What udev would link: Xen's block hotplug script locks through /dev/stdin.
 ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 

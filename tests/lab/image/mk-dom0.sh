@@ -77,6 +77,35 @@ cp "$knet/crypto_openssl.so" "$knet/compress_zlib.so" "$root$knet/"
 chown -R 90:90 "$root/var/lib/pacemaker" "$root/var/log/pacemaker"
 install -m 0755 "$here/lab-cluster.sh" "$root/usr/sbin/lab-cluster"
 
+# Fencing (issue 11): sbd, watching a small shared disk and the host's
+# watchdog (QEMU's i6300esb), and the fence agent Pacemaker drives it with,
+# fence_sbd (fence-agents). fence_sbd is Python: the interpreter goes in
+# with just the modules the agent imports (found by loading it on the
+# runner, not listed by hand), their bytecode, and the codecs.
+cp /usr/sbin/sbd /usr/sbin/fence_sbd "$root/usr/sbin/"
+cp /usr/bin/python3.11 "$root/usr/bin/" && ln -sf python3.11 "$root/usr/bin/python3"
+mkdir -p "$root/usr/share/fence"
+py_files=$(cd /tmp && /usr/bin/python3.11 -c '
+import contextlib, importlib.util, io, os, runpy, sys
+sys.path.insert(0, "/usr/share/fence")
+sys.argv = ["fence_sbd", "-o", "metadata"]
+try:
+    with contextlib.redirect_stdout(io.StringIO()):
+        runpy.run_path("/usr/sbin/fence_sbd", run_name="__main__")
+except SystemExit:
+    pass
+for f in sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""}):
+    print(f)
+    if f.endswith(".py"):
+        c = importlib.util.cache_from_source(f)
+        if os.path.exists(c):
+            print(c)
+')
+[ -n "$py_files" ] || { echo "mk-dom0: no Python module list for fence_sbd" >&2; exit 1; }
+for f in $py_files; do mkdir -p "$root$(dirname "$f")" && cp "$f" "$root$f"; done
+cp -r /usr/lib/python3.11/encodings "$root/usr/lib/python3.11/"
+"$here/copy-libs.sh" "$root" /usr/sbin/sbd /usr/bin/python3.11 $(echo "$py_files" | grep '\.so$')
+
 # The project, installed as an admin would: its .deb, with dpkg (the plugin
 # is enabled per test: LD_PRELOAD, cpucompat create, or the xl shim on PATH).
 "$here/install-deb.sh" "$root" "$deb"
@@ -104,8 +133,8 @@ done
 # virtio-blk for the shared disk, xen-blkback to hand it to guests, loop for
 # a host-local image standing in for "another disk under the same name",
 # ext4 (and the crc32c it asks for) for the host's own /var/lib disk,
-# xen-netback for guests' NICs.
-for m in $(for mod in virtio_pci virtio_net virtio_blk xen-blkback loop crc32c_generic ext4 xen-netback; do
+# xen-netback for guests' NICs, i6300esb for the watchdog sbd arms.
+for m in $(for mod in virtio_pci virtio_net virtio_blk xen-blkback loop crc32c_generic ext4 xen-netback i6300esb; do
                modprobe -S "$kver" --show-depends "$mod"; done |
            awk '/^insmod/ && !seen[$2]++ {print $2}'); do
     cp "$m" "$root/lib/modules/"
