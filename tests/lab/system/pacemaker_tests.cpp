@@ -2,7 +2,9 @@
 // (knet) and Pacemaker 2.1 in the dom0s of a, c (AMD) and b (Intel), on the
 // lab's shared segment, with domains as ocf:cpucompat:XenDomain resources.
 // Each node publishes its CPU facts (cpucompat pacemaker attributes --apply)
-// and the domains get their floor rules (pacemaker constraints). Every move
+// and the domains get their floor rules (pacemaker constraints); the pool's
+// level is kept in every node's xenstore by the ocf:cpucompat:PoolLevel
+// clone, from the nodes the cluster configures. Every move
 // here is asked of Pacemaker (crm_resource --move, node standby) and must
 // end with the domain running on the node asked for, exactly once.
 //
@@ -11,9 +13,14 @@
 // "pacemaker_pool"; testing time"). It forms the cluster once and stops it
 // at the end, so the suites after it see plain hosts.
 //
-// Fencing is NOT yet part of this suite: stonith-enabled is false while the
-// lab has no fence device (sbd on the shared LUN with QEMU's i6300esb is
-// the next step of issue 11). Nothing here kills a node.
+// Fencing is on, as a production pool needs it: every node runs sbd on the
+// lab's fencing disk (/dev/lab-sbd, shared by every host like a SAN LUN)
+// with QEMU's i6300esb as its watchdog, and the cluster's fence device is
+// fence_sbd (fence-agents) on that disk. A node Pacemaker fences is told
+// to reset through its slot, and one that hangs is reset by its watchdog;
+// a reset ends the lab host's QEMU (-no-reboot), as a power-off would.
+// The last case kills the Intel host's QEMU: the survivors fence it before
+// its domain starts elsewhere. The suite boots it again at the end.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -24,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../../toolstack/core/compare.h"
+#include "../../../toolstack/import/fingerprint.h"
 #include "lab_client.h"
 #include "lab_guest.h"
 
@@ -35,11 +43,49 @@ namespace {
 
 const std::vector<std::string> kNodes = {"a", "b", "c"};
 
-// Where each domain runs, by asking Xen on every node (not Pacemaker).
-std::vector<std::string> hosts_running(const std::string &name) {
+// sbd's timeouts on the fencing disk: a node's watchdog fires 30 s after
+// its sbd stops feeding it, and a fencer waits msgwait (60 s) after
+// writing "reset" into the victim's slot before it calls the node fenced.
+// Under TCG a dom0 stalls for seconds; sbd's defaults (5/10 s) are too
+// tight for that. fence_sbd's power_timeout and Pacemaker's fencing
+// timeout must exceed msgwait.
+constexpr const char *kSbdCreate = "sbd -d /dev/lab-sbd -1 30 -4 60 create";
+
+// The message in `node`'s slot, from `sbd -d DEV list` (lines "SLOT\tNODE\t
+// MESSAGE\tSENDER"); "" when the node has no slot.
+std::string sbd_message(const std::string &list, const std::string &node) {
+    std::istringstream in(list);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream f(line);
+        std::string slot, name, message;
+        if (f >> slot >> name >> message && name == node) return message;
+    }
+    return "";
+}
+
+// Where a domain runs, by asking Xen on each of `nodes` (not Pacemaker). A
+// copy counts unless xl list shows it paused or suspended: a live move's
+// incoming copy stays paused until the sender, suspended by then, lets go.
+std::vector<std::string> hosts_running(const std::string &name, const std::vector<std::string> &nodes = kNodes) {
     std::vector<std::string> on;
-    for (const auto &h : kNodes)
-        if (exec(h, "xl domid " + name).status == 0) on.push_back(h);
+    for (const auto &h : nodes) {
+        const Result r = exec(h, "xl list " + name + " 2>/dev/null | awk 'NR == 2 {print $5}'");
+        const std::string state = r.out.substr(0, r.out.find('\n'));
+        if (r.status == 0 && !state.empty() && state.find_first_of("ps") == std::string::npos) on.push_back(h);
+    }
+    return on;
+}
+
+// hosts_running(), failing the test when the domain runs on two nodes. The
+// nodes are asked one after another, so a live move's hand-over between
+// two asks looks like two copies once; two copies that really run are
+// still there when asked again at once.
+std::vector<std::string> running_at_most_once(const std::string &name, const std::vector<std::string> &nodes = kNodes) {
+    std::vector<std::string> on = hosts_running(name, nodes);
+    if (on.size() > 1) on = hosts_running(name, nodes);
+    std::string where;
+    for (const auto &h : on) where += " " + h;
+    BOOST_REQUIRE_MESSAGE(on.size() <= 1, name << " runs on" << where << " at once");
     return on;
 }
 
@@ -52,18 +98,47 @@ std::vector<std::string> located(const std::string &rsc) {
 }
 
 // Polls until Xen and Pacemaker both have `name` on `node` alone; fails the
-// test if the domain ever runs on two nodes at once (at the poll's grain) or
+// test if the domain ever runs on two nodes at once (running_at_most_once) or
 // the time runs out. Returns the seconds it took.
 double wait_only_on(const std::string &name, const std::string &node, int seconds) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     while (elapsed() < seconds) {
-        const auto xen = hosts_running(name);
-        BOOST_REQUIRE_MESSAGE(xen.size() <= 1, name << " runs on " << xen.size() << " nodes at once");
+        const auto xen = running_at_most_once(name);
         if (xen == std::vector<std::string>{node} && located(name) == std::vector<std::string>{node}) return elapsed();
         exec("a", "sleep 2");
     }
     BOOST_FAIL(name << " not running on " << node << " alone after " << seconds << " s; crm_mon:\n" << exec("a", "crm_mon -1 -r").out);
+    return -1;
+}
+
+// The fingerprint (policy_hash) of the pool level `host`'s xenstore holds
+// for `vendor` ("amd", "intel"); "" when there is none.
+std::string xenstore_level(const std::string &host, const std::string &vendor) {
+    const Result r = exec(host, "xenstore-read /tool/cpucompat/pool/" + vendor);
+    if (r.status != 0) return "";
+    return policy_hash(parse_fingerprint_json(InputText{host + ":/tool/cpucompat/pool/" + vendor, r.out}));
+}
+
+// Polls until each of `hosts` holds `fingerprint` as `vendor`'s level;
+// returns the seconds it took, fails the test after `seconds`.
+double wait_level(const std::vector<std::string> &hosts, const std::string &vendor, const std::string &fingerprint, int seconds) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    std::string seen;
+    while (elapsed() < seconds) {
+        seen.clear();
+        bool all = true;
+        for (const auto &h : hosts) {
+            const std::string l = xenstore_level(h, vendor);
+            seen += " " + h + "=" + (l.empty() ? "none" : l);
+            all = all && l == fingerprint;
+        }
+        if (all) return elapsed();
+        exec("c", "sleep 2");
+    }
+    BOOST_FAIL(vendor << " level is not " << fingerprint << " everywhere after " << seconds << " s:" << seen << "\ncrm_mon:\n"
+                      << exec("c", "crm_mon -1 -r").out);
     return -1;
 }
 
@@ -122,15 +197,32 @@ struct Cluster {
             copy_to(h, key, "/etc/corosync/authkey");
             must(h, "rm -f /var/lib/pacemaker/cib/* /var/log/cpucompat/migrations.log; ln -sf /dev/vda /dev/labdisk");
         }
-        for (const auto &h : kNodes) must(h, "lab-cluster start a@10.99.0.1 b@10.99.0.2 c@10.99.0.3");
+        must("a", std::string(kSbdCreate) + " >/dev/null");
+        for (const auto &h : kNodes) must(h, "lab-cluster start --sbd /dev/lab-sbd a@10.99.0.1 b@10.99.0.2 c@10.99.0.3");
         // Formed: one partition with quorum, every node online.
         const std::string formed = must("a", "i=0; until crm_mon -1 2>/dev/null | grep -q 'partition with quorum' && "
                                              "crm_mon -1 2>/dev/null | grep -q 'Online: \\[ a b c \\]'; do "
                                              "[ $i -lt 300 ] || { crm_mon -1; exit 1; }; sleep 2; i=$((i + 2)); done; echo $i");
         BOOST_TEST_MESSAGE("pacemaker_pool: cluster of a, b, c formed after " << formed);
-        BOOST_TEST_MESSAGE("pacemaker_pool: stonith-enabled=false: this suite does not fence yet (see its header)");
-        must("a", "crm_attribute --type crm_config --name stonith-enabled --update false && "
+        // Every node's sbd has taken a slot on the disk, with no message.
+        const std::string slots = must("a", "sbd -d /dev/lab-sbd list");
+        for (const auto &h : kNodes) BOOST_TEST(sbd_message(slots, h) == "clear", h << "'s slot:\n" << slots);
+        // Fencing on, through fence_sbd on the same disk; a reboot takes
+        // msgwait (60 s) and must not be cut short.
+        must("a", "crm_attribute --type crm_config --name stonith-enabled --update true && "
+                  "crm_attribute --type crm_config --name stonith-timeout --update 150s && "
                   "crm_attribute --type rsc_defaults --name resource-stickiness --update 100");
+        must("a", "cibadmin --create -o resources --xml-text '"
+                  "<primitive id=\"fence-sbd\" class=\"stonith\" type=\"fence_sbd\">"
+                  "<instance_attributes id=\"fence-sbd-ia\">"
+                  "<nvpair id=\"fence-sbd-devices\" name=\"devices\" value=\"/dev/lab-sbd\"/>"
+                  "<nvpair id=\"fence-sbd-power-timeout\" name=\"power_timeout\" value=\"90\"/>"
+                  "<nvpair id=\"fence-sbd-reboot-timeout\" name=\"pcmk_reboot_timeout\" value=\"150s\"/></instance_attributes>"
+                  "<operations><op id=\"fence-sbd-monitor\" name=\"monitor\" interval=\"60s\" timeout=\"60s\"/></operations>"
+                  "</primitive>'");
+        must("a", "i=0; until crm_mon -1 2>/dev/null | grep -q 'fence-sbd.*Started'; do "
+                  "[ $i -lt 300 ] || { crm_mon -1; exit 1; }; sleep 2; i=$((i + 2)); done");
+        BOOST_TEST_MESSAGE("pacemaker_pool: fencing on (fence_sbd on /dev/lab-sbd, i6300esb watchdogs):\n" << slots);
         // Each node publishes its CPU facts (one CIB update each).
         for (const auto &h : kNodes) {
             const auto t0 = std::chrono::steady_clock::now();
@@ -144,14 +236,83 @@ struct Cluster {
         // off a node whose pacemakerd stops; they are destroyed here.
         exec("a", "crm_attribute --type crm_config --name maintenance-mode --update true");
         for (const auto &h : kNodes) exec(h, "lab-cluster stop");
-        for (const auto &h : kNodes) exec(h, "xl destroy pk1 2>/dev/null; xl destroy pk2 2>/dev/null; rm -f /etc/xen/pk1.cfg /etc/xen/pk2.cfg "
-                                             "/var/lib/pacemaker/cib/* /dev/labdisk");
+        // A node the suite powered off (or its watchdog reset) comes back
+        // for the suites after this one, without the cluster.
+        for (const auto &h : kNodes)
+            if (exec(h, "true").status != 0) boot_host(h);
+        for (const auto &h : kNodes) exec(h, "for d in pk1 pk2 pk3; do xl destroy $d 2>/dev/null; rm -f /etc/xen/$d.cfg; done; "
+                                             "rm -f /var/lib/pacemaker/cib/* /dev/labdisk");
     }
 };
 
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(pacemaker_pool, *utf::fixture<Cluster>())
+
+// The pool's level from the cluster: ocf:cpucompat:PoolLevel as a clone
+// keeps each vendor's level of the configured nodes in every node's
+// xenstore, where mode pool creates from; the same level `cpucompat pool
+// status` makes from the hosts' `xen-cpuid -p` files. a (EPYC, Zen 1) is
+// the weaker AMD node. Removed from the configuration (cluster stopped
+// there, corosync's node list reloaded, crm_node --remove), the AMD level
+// rises on b and c; added again, it drops back on all three, to what `pool
+// what-if --add a=FILE` on c had said before a joined.
+BOOST_AUTO_TEST_CASE(pool_level_follows_the_cluster_configuration, *utf::timeout(900)) {
+    must("a", "cibadmin --create -o resources --xml-text '"
+              "<clone id=\"pool-level-clone\"><meta_attributes id=\"plc-meta\"><nvpair id=\"plc-il\" name=\"interleave\" value=\"true\"/>"
+              "</meta_attributes><primitive id=\"pool-level\" class=\"ocf\" provider=\"cpucompat\" type=\"PoolLevel\"><operations>"
+              "<op id=\"pool-level-monitor\" name=\"monitor\" interval=\"60s\" timeout=\"60s\"/></operations></primitive></clone>'");
+    for (const char *h : {"a", "b", "c"}) put_file("c", std::string("/tmp/fp-") + h + ".txt", must(h, "xen-cpuid -p"));
+    const auto files = nlohmann::json::parse(must("c", "cpucompat pool status --json --pool a=/tmp/fp-a.txt --pool b=/tmp/fp-b.txt "
+                                                       "--pool c=/tmp/fp-c.txt"));
+    const auto cluster = nlohmann::json::parse(must("c", "cpucompat pool status --json"));
+    BOOST_REQUIRE(cluster["levels"].size() == 2u);
+    for (size_t i = 0; i < 2; ++i) {  // (hosts in the CIB's order, which is the order they first joined in)
+        BOOST_TEST(cluster["levels"][i]["vendor"] == files["levels"][i]["vendor"]);
+        BOOST_TEST(cluster["levels"][i]["fingerprint"] == files["levels"][i]["fingerprint"],
+                   "cluster: " << cluster["levels"].dump() << "\nfiles: " << files["levels"].dump());
+    }
+    const std::string amd_all = cluster["levels"][0]["fingerprint"], intel = cluster["levels"][1]["fingerprint"];
+    record("PoolLevel clone added -> every node's xenstore has the AMD level", wait_level(kNodes, "amd", amd_all, 300));
+    wait_level(kNodes, "intel", intel, 60);
+    // The agent as resource-agents checks one, on a node of the cluster.
+    const Result tester = exec("c", "OCF_ROOT=/usr/lib/ocf ocf-tester -n pl-test /usr/lib/ocf/resource.d/cpucompat/PoolLevel");
+    BOOST_TEST(tester.status == 0, tester.out << tester.err);
+    BOOST_TEST(tester.out.find("passed all tests") != std::string::npos, tester.out);
+    const Result validate = exec("c", "crm_resource --validate --class ocf --provider cpucompat --agent PoolLevel");
+    BOOST_TEST(validate.status == 0, validate.out << validate.err);
+
+    // a leaves the configuration: what-if said the level would rise.
+    const auto rm = nlohmann::json::parse(must("c", "cpucompat pool what-if --json --remove a"));
+    BOOST_TEST(rm["levels"][0]["changed"] == true, rm.dump());
+    BOOST_TEST(rm["levels"][0]["lost"].empty(), rm.dump());
+    const std::string amd_c = rm["levels"][0]["fingerprint_after"];
+    BOOST_REQUIRE(amd_c != amd_all);
+    must("a", "lab-cluster stop");
+    for (const char *h : {"b", "c"}) must(h, "lab-cluster reload b@10.99.0.2 c@10.99.0.3");
+    must("c", "crm_node --force --remove a");
+    record("a removed from the configuration -> AMD level risen on b and c", wait_level({"b", "c"}, "amd", amd_c, 180));
+    BOOST_TEST(xenstore_level("a", "amd") == amd_all);  // a, out of the cluster, keeps what it had
+
+    // a joins again: what-if, from the cluster as it is now (b, c), said
+    // the level would drop back.
+    const auto add = nlohmann::json::parse(must("c", "cpucompat pool what-if --json --add a=/tmp/fp-a.txt"));
+    BOOST_TEST(add["levels"][0]["changed"] == true, add.dump());
+    BOOST_TEST(!add["levels"][0]["lost"].empty(), add.dump());
+    BOOST_TEST(add["levels"][0]["fingerprint_after"] == amd_all, add.dump());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const char *h : {"b", "c"}) must(h, "lab-cluster reload a@10.99.0.1 b@10.99.0.2 c@10.99.0.3");
+    must("a", "lab-cluster start --sbd /dev/lab-sbd a@10.99.0.1 b@10.99.0.2 c@10.99.0.3");
+    must("c", "i=0; until crm_mon -1 2>/dev/null | grep -q 'Online: \\[ a b c \\]'; do "
+              "[ $i -lt 300 ] || { crm_mon -1; exit 1; }; sleep 2; i=$((i + 2)); done");
+    wait_level(kNodes, "amd", amd_all, 300);
+    record("a joined again -> AMD level dropped on a, b and c",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    BOOST_TEST(xenstore_level("b", "intel") == intel);  // the other vendor's, untouched
+    exec("c", "rm -f /tmp/fp-a.txt /tmp/fp-b.txt /tmp/fp-c.txt");
+    // The rejoin's probes and starts done before the next case adds work.
+    must("c", "crm_resource --wait --timeout 300s");
+}
 
 // Two domains in mode level:x86-64-v2: pk1 (PVH) at home on a (AMD), pk2
 // (PV, its disk on the shared LUN, counting on it) at home on b (Intel).
@@ -222,8 +383,7 @@ BOOST_AUTO_TEST_CASE(standby_of_the_intel_node_restarts_its_domain_on_amd, *utf:
     must("a", "crm_attribute --node b --name standby --update on");
     std::string to;
     for (int i = 0; i < 300 && to.empty(); ++i) {
-        const auto xen = hosts_running("pk2");
-        BOOST_REQUIRE_MESSAGE(xen.size() <= 1, "pk2 runs on " << xen.size() << " nodes at once");
+        const auto xen = running_at_most_once("pk2");
         if (xen.size() == 1 && xen[0] != "b") to = xen[0];
         else exec("a", "sleep 2");
     }
@@ -267,6 +427,60 @@ done
     BOOST_TEST(move["outcome"] != "moved", move.dump());
     BOOST_TEST(!wait_console("a", "pk1", "GUEST-TICK", 180).empty());
     must("a", "crm_resource --resource pk1 --clear && crm_resource --resource pk1 --cleanup");
+}
+
+// Power loss of the Intel node: pk3 (PV, mode level:x86-64-v2) runs on b,
+// and b's QEMU is killed (`lab kill`: no shutdown, nothing flushed). The
+// survivors lose b after corosync's token, fence it (fence_sbd writes
+// "reset" into b's slot and waits msgwait), and only then start pk3 on an
+// AMD node, where the plugin makes its policy for that host. Polled all
+// along: pk3 never runs on a or c before b's fencing has succeeded.
+BOOST_AUTO_TEST_CASE(power_loss_of_the_intel_node_is_fenced_then_its_domain_restarts_on_amd, *utf::timeout(1200)) {
+    const std::string pk3 = guest_config("pk3", "pv", 96, "") + "cpu_compat = \"level:x86-64-v2\"\n";
+    for (const auto &h : kNodes) put_file(h, "/etc/xen/pk3.cfg", pk3);
+    add_domain_resource("pk3", "b");
+    wait_only_on("pk3", "b", 600);
+    BOOST_REQUIRE(!wait_console("b", "pk3", "GUEST-TICK", 180).empty());
+
+    const std::vector<std::string> survivors = {"a", "c"};
+    const auto fenced = [] {
+        const std::string h = exec("a", "stonith_admin --history b --output-as=xml").out;
+        return h.find("target=\"b\"") != std::string::npos && h.find("status=\"success\"") != std::string::npos;
+    };
+    BOOST_REQUIRE(!fenced());
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    kill_host("b");
+    double fenced_at = -1;
+    std::string to;
+    while (to.empty() && since() < 900) {
+        if (fenced_at < 0 && fenced()) fenced_at = since();
+        const auto xen = running_at_most_once("pk3", survivors);
+        if (xen.size() == 1) {
+            // Fencing is confirmed before the restart (a poll may see both
+            // in one round: then the history must already say so).
+            BOOST_REQUIRE_MESSAGE(fenced_at >= 0 || fenced(), "pk3 started on " << xen[0] << " before b was fenced:\n"
+                                                                  << exec("a", "stonith_admin --history b").out);
+            if (fenced_at < 0) fenced_at = since();
+            to = xen[0];
+        } else {
+            exec("a", "sleep 2");
+        }
+    }
+    BOOST_REQUIRE_MESSAGE(!to.empty(), "pk3 not restarted after b's power loss; crm_mon:\n" << exec("a", "crm_mon -1 -r").out);
+    wait_only_on("pk3", to, 600);
+    record("power loss of b -> b fenced (stonith history)", fenced_at);
+    record("power loss of b -> pk3 running alone on " + to, since());
+    BOOST_TEST_MESSAGE(exec("a", "stonith_admin --history b").out);
+    // The poison pill is on the disk: b's sbd would act on it if b rejoined
+    // before an admin cleared it (`sbd -d DEV message b clear`). The suite
+    // boots b again without the cluster; the next run makes a new disk.
+    const std::string slots = must("a", "sbd -d /dev/lab-sbd list");
+    BOOST_TEST(sbd_message(slots, "b") == "reset", slots);
+    const auto rec = record_of(to, "pk3");
+    BOOST_TEST(rec.host == to);
+    BOOST_TEST(check_applied(rec.policy, domain_policy(to, "pk3")).summary() == "as requested");
+    BOOST_TEST(!wait_console(to, "pk3", "GUEST-TICK", 180).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
