@@ -18,6 +18,13 @@ namespace cpucompat {
 using XlRunner = std::function<ProcessResult(const std::vector<std::string> &argv)>;
 Presence locate_by_uuid(const XlRunner &run, const std::string &uuid);
 
+// Destroys the domain with `uuid` where `run` reaches, if it is there.
+// Throws Error naming `where` when xl cannot list, or the destroy fails and
+// the domain is still listed (or the second list fails); a domain that
+// vanished between the list and the destroy (a held copy ending itself) is
+// not a failure.
+void destroy_by_uuid(const XlRunner &run, const std::string &uuid, const std::string &where);
+
 struct RecoveryResult {
     std::string journal;  // the entry's file
     MoveEntry entry;      // as it was found (its step: where the move stopped)

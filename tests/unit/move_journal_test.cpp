@@ -18,6 +18,7 @@
 #include "../../migration/move_journal.h"
 #include "../../migration/move_journal_store.h"
 #include "../../migration/private_files.h"
+#include "../../migration/recovery.h"
 #include "../../migration/process.h"
 #include "../../migration/stop_signals.h"
 #include "../../migration/storage_check.h"
@@ -524,5 +525,42 @@ TEST_CASE("storage check: the disks both hosts read, compared") {
          }) {
         INFO(out);
         CHECK_THROWS_WITH(parse_disk_identities(out, 1, "b"), Catch::StartsWith("b: disk identities: ") && Catch::Contains(want));
+    }
+}
+
+// destroy_by_uuid against xl's answers, scripted: each row is what the
+// calls return in turn (list, destroy, list again), and the outcome.
+TEST_CASE("recover: destroying the other copy, when it goes by itself meanwhile") {
+    const std::string listed = std::string(R"([{"domid": 0, "config": {"c_info": {"name": "Domain-0"}}}, {"domid": 4, "config": {"c_info": {"uuid": ")") +
+                               kUuid + R"(", "name": "web1"}}}])";
+    const std::string gone = R"([{"domid": 0, "config": {"c_info": {"name": "Domain-0"}}}])";
+    const ProcessResult ok_list{0, false, listed, ""}, ok_gone{0, false, gone, ""}, list_fails{1, false, "", "xl: cannot list"},
+        destroyed{0, false, "", ""}, destroy_fails{1, false, "", "libxl: error: Domain 4:Non-existant domain"};
+    struct Row {
+        const char *what;
+        std::vector<ProcessResult> answers;
+        size_t calls;       // how many xl calls were made
+        const char *error;  // "" when it succeeds
+    };
+    const Row rows[] = {
+        {"not there: nothing destroyed", {ok_gone}, 1, ""},
+        {"there: destroyed", {ok_list, destroyed}, 2, ""},
+        {"destroy failed, gone by itself meanwhile", {ok_list, destroy_fails, ok_gone}, 3, ""},
+        {"destroy failed, still there", {ok_list, destroy_fails, ok_list}, 3, "b: xl destroy: libxl: error: Domain 4:Non-existant domain"},
+        {"destroy failed, xl cannot say again", {ok_list, destroy_fails, list_fails}, 3, "b: xl destroy: "},
+        {"xl cannot list", {list_fails}, 1, "b: xl list -l failed"},
+    };
+    for (const Row &r : rows) {
+        INFO(r.what);
+        std::vector<std::vector<std::string>> asked;
+        const XlRunner run = [&](const std::vector<std::string> &argv) {
+            asked.push_back(argv);
+            REQUIRE(asked.size() <= r.answers.size());
+            return r.answers[asked.size() - 1];
+        };
+        if (std::string(r.error).empty()) CHECK_NOTHROW(destroy_by_uuid(run, kUuid, "b"));
+        else CHECK_THROWS_WITH(destroy_by_uuid(run, kUuid, "b"), Catch::StartsWith(r.error));
+        CHECK(asked.size() == r.calls);
+        if (asked.size() >= 2) CHECK(asked[1] == std::vector<std::string>{"xl", "destroy", "4"});
     }
 }
