@@ -87,7 +87,7 @@ int pool_level(bool apply, bool json) {
         j["levels"].push_back({{"vendor", l.vendor_id},
                                {"hosts", l.hosts},
                                {"fingerprint", hash},
-                               {"features", Catalogue::get().names(l.level.features).size()},
+                               {"feature_count", Catalogue::get().names(l.level.features).size()},
                                {"xenstore", path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(path)},
                                {"was", before.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(before)},
                                {"changed", apply && before != hash}});
