@@ -22,16 +22,16 @@ std::string attr(xmlNode *n, const char *name) {
     return s;
 }
 
+bool named(xmlNode *n, const char *name) {
+    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar *>(name)) == 0;
+}
+
 void find_nodes(xmlNode *n, const std::string &uname, std::vector<std::string> &ids) {
     for (; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE) continue;
-        if (xmlStrcmp(n->name, reinterpret_cast<const xmlChar *>("node")) == 0 && attr(n, "uname") == uname) ids.push_back(attr(n, "id"));
+        if (named(n, "node") && attr(n, "uname") == uname) ids.push_back(attr(n, "id"));
         find_nodes(n->children, uname, ids);
     }
-}
-
-bool named(xmlNode *n, const char *name) {
-    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar *>(name)) == 0;
 }
 
 xmlNode *find_element(xmlNode *n, const char *name) {
@@ -100,6 +100,8 @@ std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const st
     }
     return out;
 }
+
+std::vector<PoolHost> cib_pool_hosts(const std::string &nodes_xml) { return cluster_pool_hosts(cib_node_values(nodes_xml, kMaxAttribute)); }
 
 std::string query_cib_nodes() {
     const ProcessResult q = run_captured({"cibadmin", "--query", "--scope", "nodes"}, 60);

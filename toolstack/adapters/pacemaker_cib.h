@@ -26,6 +26,10 @@ std::string cib_node_id(const std::string &nodes_xml, const std::string &uname);
 // in part.
 std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const std::string &name);
 
+// The pool as the cluster configures it, from that text: every node by its
+// kMaxAttribute (cluster_pool_hosts()). Throws Error as both do.
+std::vector<PoolHost> cib_pool_hosts(const std::string &nodes_xml);
+
 // `cibadmin --query --scope nodes` (honouring CIB_file). Throws Error.
 std::string query_cib_nodes();
 

@@ -65,13 +65,14 @@ PlacedResource placed(const std::string &arg, const std::optional<std::string> &
 // only when one is removed. Nothing is written unless every node's
 // fingerprint was read.
 int pool_level(bool apply, bool json) {
-    const std::vector<PoolHost> hosts = cluster_pool_hosts(cib_node_values(query_cib_nodes(), kMaxAttribute));
+    const std::vector<PoolHost> hosts = cib_pool_hosts(query_cib_nodes());
     const std::vector<VendorLevel> levels = pool_levels(hosts);
     nlohmann::ordered_json j{{"applied", apply}, {"levels", nlohmann::ordered_json::array()}};
     std::optional<XsClient> xs;
     if (apply) xs.emplace();
     for (const auto &l : levels) {
         const std::string hash = policy_hash(l.level);
+        const size_t features = Catalogue::get().names(l.level.features).size();
         std::string path, before;
         if (apply) {
             // What was there is only reported: the new level is written
@@ -87,13 +88,12 @@ int pool_level(bool apply, bool json) {
         j["levels"].push_back({{"vendor", l.vendor_id},
                                {"hosts", l.hosts},
                                {"fingerprint", hash},
-                               {"feature_count", Catalogue::get().names(l.level.features).size()},
+                               {"feature_count", features},
                                {"xenstore", path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(path)},
                                {"was", before.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(before)},
                                {"changed", apply && before != hash}});
         if (!json) {
-            std::cout << l.vendor_id << ": " << join(l.hosts, ", ") << "; level " << hash << " (" << Catalogue::get().names(l.level.features).size()
-                      << " features)";
+            std::cout << l.vendor_id << ": " << join(l.hosts, ", ") << "; level " << hash << " (" << features << " features)";
             if (apply) std::cout << (before == hash ? "; unchanged in " : "; written to ") << path << (before.empty() || before == hash ? "" : " (was " + before + ")");
             std::cout << "\n";
         }

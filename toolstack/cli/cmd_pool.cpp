@@ -8,7 +8,6 @@
 #include <iostream>
 #include <memory>
 
-#include "../../migration/placement.h"
 #include "../../migration/pool.h"
 #include "../../migration/xl_moves.h"
 #include "../adapters/pacemaker_cib.h"
@@ -59,7 +58,7 @@ std::vector<PoolHost> cluster_hosts() {
         throw Error(std::string("no --pool, and the cluster's configuration cannot be read (") + e.what() +
                     "): give the hosts' fingerprints with --pool [NAME=]FILE, or run this on a node of the Pacemaker cluster");
     }
-    return cluster_pool_hosts(cib_node_values(nodes, kMaxAttribute));
+    return cib_pool_hosts(nodes);
 }
 
 std::vector<PoolHost> pool_hosts(const std::vector<std::string> &args, const std::string &option) {
