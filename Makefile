@@ -48,7 +48,7 @@ CLI_LIBS  := $(LIBS) -lxml2
 MIGRATION_PURE := migration/decision.cpp migration/restart.cpp migration/remote_command.cpp migration/evacuation.cpp \
                   migration/move_journal.cpp migration/storage_check.cpp migration/host_facts.cpp \
                   migration/xl_output.cpp migration/running_config.cpp migration/other_movers.cpp migration/pool.cpp \
-                  migration/placement.cpp
+                  migration/placement.cpp migration/pool_domains.cpp
 CORE_SRC    := $(wildcard toolstack/core/*.cpp) $(wildcard toolstack/import/*.cpp) $(MIGRATION_PURE)
 ADAPTER_SRC := $(wildcard toolstack/adapters/*.cpp) $(wildcard xenstore/*.cpp) \
                $(filter-out $(MIGRATION_PURE),$(wildcard migration/*.cpp))
@@ -198,7 +198,7 @@ unit-check: $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat
 	  $(BUILD)/test/unit-tests
 
 FUZZ_TARGETS := xen_cpuid instlat cpuid_tool fingerprint_json fingerprint_yaml template_yaml save_image domain_record \
-                host_config guest_table move_entry host_facts
+                host_config guest_table move_entry host_facts pool_domains
 FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS   := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,$(FUZZ_SAN)
 FUZZ_OFLAGS  := $(STD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,$(FUZZ_SAN)

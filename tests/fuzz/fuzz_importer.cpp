@@ -11,7 +11,8 @@
 //  - a domain record re-exported reads back the same;
 //  - a guest table that loads has plain names, https sources and a
 //    minimum for every guest;
-//  - a receiver's facts that load read back the same;
+//  - a receiver's facts that load read back the same, and so does another
+//    node's answer to pool status (which its check never crashes on);
 //  - a data index file that loads (a baseline's or the guest table's)
 //    reads back the same, its template has no problem and its guests
 //    need something;
@@ -38,6 +39,7 @@
 #include "../../toolstack/import/xen_cpuid_policy.h"
 #include "../../migration/host_facts.h"
 #include "../../migration/move_journal.h"
+#include "../../migration/pool_domains.h"
 
 using namespace cpucompat;
 
@@ -136,9 +138,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         // A receiver's reply, as the sender reads it: the raw bytes.
         check_json_round_trip("re-exported facts read back", host_facts_from_json(in.text, in.name), host_facts_from_json, host_facts_json);
         return 0;
+#elif defined(FUZZ_TARGET_pool_domains)
+        // Another node's answer to `pool status`, as it is read: the raw bytes.
+        const NodeDomains d = node_domains_from_json(in.text, in.name);
+        check_json_round_trip("a re-exported answer reads back", d, node_domains_from_json, node_domains_json);
+        // Checked against a pool of its own hosts' names: never a crash, and
+        // accepted only if every domain names each other host once.
+        std::vector<PoolHost> pool;
+        for (const auto &[name, fp] : d.pool) pool.push_back({name, Policy{}});
+        try {
+            check_node_domains(d, d.node, pool, "fuzz");
+        } catch (const Error &) {
+        }
+        return 0;
 #endif
         check_input_text(in);
-#if defined(FUZZ_TARGET_save_image) || defined(FUZZ_TARGET_move_entry) || defined(FUZZ_TARGET_host_facts)
+#if defined(FUZZ_TARGET_save_image) || defined(FUZZ_TARGET_move_entry) || defined(FUZZ_TARGET_host_facts) || \
+    defined(FUZZ_TARGET_pool_domains)
 #elif defined(FUZZ_TARGET_xen_cpuid)
         for (const auto &p : parse_xen_cpuid_policies(in))
             if (!p.empty) check_policy(p.policy);

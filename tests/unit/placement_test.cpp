@@ -363,7 +363,13 @@ TEST_CASE("placement: pool status, what-if and pool-level read the pool from the
         files.insert(files.end(), {"--pool", name + "=" + testing::fixture(fixture)});
     }
     // The cluster's pool is the one the same fingerprint files make.
-    const auto from_cluster = nlohmann::json::parse(in_cib({cli, "pool", "status", "--json"}));
+    const auto from_cluster = nlohmann::json::parse(in_cib({cli, "pool", "status", "--json", "--levels-only"}));
+    // Every running domain needs this node's name in the cluster: off a
+    // running cluster (a CIB file), refused, naming what to give.
+    const ProcessResult off = run_captured({"env", "CIB_file=" + cib, cli, "pool", "status"}, 120);
+    CHECK(off.status == 2);
+    CHECK(off.err.find("crm_node -n: cannot tell this node's cluster name") != std::string::npos);
+    CHECK(off.out.empty());
     const auto from_files = nlohmann::json::parse(must(files));
     CHECK(from_cluster == from_files);
     REQUIRE(from_cluster["levels"].size() == 2);

@@ -5,11 +5,14 @@
 #include <catch2/catch.hpp>
 
 #include "../../migration/pool.h"
+#include "../../migration/pool_domains.h"
 #include "../../toolstack/core/error.h"
 #include "../../toolstack/core/guest.h"
 #include "../../toolstack/core/level.h"
 #include "../../toolstack/import/guest_table.h"
 #include "helpers.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace cpucompat;
 
@@ -194,4 +197,74 @@ TEST_CASE("pool what-if: names nothing it cannot find, and no vendor left is sai
     // Everything removed: no level after at all.
     const WhatIf empty = what_if({zen1}, {}, {{}, {"a"}}, testing::baselines());
     CHECK(empty.after.empty());
+}
+
+TEST_CASE("pool domains: another node's answer reads back whole, and only when it is about that node in this pool") {
+    const PoolHost zen1 = zen1_(), intel = intel_(), zen3 = zen3_();
+    const std::vector<PoolHost> pool{zen1, intel, zen3};
+    const PoolDomain lvl = pool_domain("lvl", "c", {zen3, zen1});
+    NodeDomains answer{"c", pool_digest(pool), {{"lvl", mobility(lvl, pool, testing::baselines())}}};
+    answer.domains.push_back({"web 1", {{}, {}, {{"a", "below the floor of level:x86-64-v3"}, {"b", "another vendor"}}}});
+    const std::string good = node_domains_json(answer).dump();
+    const NodeDomains back = node_domains_from_json(good, "node c");
+    CHECK(back.node == "c");
+    CHECK(back.pool == answer.pool);
+    REQUIRE(back.domains.size() == 2);
+    CHECK(join(back.domains[0].mobility.live) == "a");
+    CHECK(join(back.domains[0].mobility.restart) == "b");
+    CHECK(back.domains[1].mobility.refused == answer.domains[1].mobility.refused);
+    CHECK_NOTHROW(check_node_domains(back, "c", pool, "node c"));
+
+    // Read: anything the writer does not write is refused, naming the node.
+    const auto with = [&](const std::string &path, const nlohmann::json &v) {
+        nlohmann::json j = nlohmann::json::parse(good);
+        j[nlohmann::json::json_pointer(path)] = v;
+        return j.dump();
+    };
+    const std::vector<std::pair<std::string, std::string>> unreadable = {
+        {with("/format", "cpucompat-pool-domains/2"), "not a node's domains of format cpucompat-pool-domains/1"},
+        {with("/surprise", 1), "unknown key \"surprise\""},
+        {with("/node", ""), "\"node\" is empty"},
+        {with("/node", "c\x1b[2J"), "control character"},
+        {with("/pool", "a,b,c"), "\"pool\" is not an array"},
+        {with("/pool/0/extra", true), "a pool host: unknown key \"extra\""},
+        {with("/domains/0/live", "a"), "domain lvl: \"live\" is not an array"},
+        {with("/domains/0/live/0", 7), "\"live\" entry is not a string"},
+        {with("/domains/0/refused", nlohmann::json::array()), "\"refused\" is not an object"},
+        {with("/domains/1/refused/a", std::string(5000, 'x')), "the reason for a is empty or longer than 4096"},
+        {with("/domains/1/domain", std::string(129, 'd')), "a domain's name is empty or longer than 128"},
+        {good.substr(0, good.size() / 2), "invalid JSON"},
+        {"", "invalid JSON"},
+        {"ssh: connect to host c port 22: Connection refused", "invalid JSON"},
+    };
+    for (const auto &[in, want] : unreadable) {
+        INFO(in.substr(0, 300));
+        CHECK_THROWS_WITH(node_domains_from_json(in, "node c"), Catch::StartsWith("node c") && Catch::Contains(want));
+    }
+
+    // Checked: read whole, but not this node's judgement in this pool.
+    const auto changed = [&](auto edit) {
+        NodeDomains d = back;
+        edit(d);
+        return d;
+    };
+    PoolHost weaker = zen1;
+    weaker.max.features.clear(testing::id("avx2"));
+    const std::vector<std::pair<NodeDomains, std::string>> wrong = {
+        {changed([](NodeDomains &d) { d.node = "a"; }), "the answer is about node a, not c"},
+        {changed([&](NodeDomains &d) { d.pool = pool_digest({zen1, intel}); }), "judged against another pool"},
+        {changed([&](NodeDomains &d) { d.pool = pool_digest({weaker, intel, zen3}); }), "judged against another pool"},
+        {changed([&](NodeDomains &d) { d.pool = pool_digest({intel, zen1, zen3}); }), "judged against another pool"},
+        {changed([](NodeDomains &d) { d.domains.push_back(d.domains[0]); }), "domain lvl named twice"},
+        {changed([](NodeDomains &d) { d.domains[0].mobility.live.push_back("c"); }), "domain lvl: does not name each other host"},
+        {changed([](NodeDomains &d) { d.domains[0].mobility.live.clear(); }), "domain lvl: does not name each other host"},
+        {changed([](NodeDomains &d) { d.domains[0].mobility.restart.push_back("a"); }), "domain lvl: does not name each other host"},
+        {changed([](NodeDomains &d) { d.domains[1].mobility.refused.emplace_back("z", "?"); }), "domain web 1: does not name each other host"},
+    };
+    for (const auto &[d, want] : wrong) {
+        INFO(want);
+        CHECK_THROWS_WITH(check_node_domains(d, "c", pool, "node c"), Catch::StartsWith("node c: ") && Catch::Contains(want));
+    }
+    // A node with no domains is an answer too.
+    CHECK_NOTHROW(check_node_domains(node_domains_from_json(node_domains_json({"b", pool_digest(pool), {}}).dump(), "node b"), "b", pool, "node b"));
 }

@@ -103,6 +103,15 @@ std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const st
 
 std::vector<PoolHost> cib_pool_hosts(const std::string &nodes_xml) { return cluster_pool_hosts(cib_node_values(nodes_xml, kMaxAttribute)); }
 
+std::string cluster_node_name() {
+    const ProcessResult r = run_captured({"crm_node", "-n"}, 30);
+    std::string name = r.out.substr(0, r.out.find('\n'));
+    if (r.status != 0 || name.empty())
+        throw Error("crm_node -n: cannot tell this node's cluster name (" + (r.err.empty() ? "no output" : r.err.substr(0, r.err.find('\n'))) +
+                    "); give --node NAME");
+    return name;
+}
+
 std::string query_cib_nodes() {
     const ProcessResult q = run_captured({"cibadmin", "--query", "--scope", "nodes"}, 60);
     if (q.status != 0) throw Error("cibadmin --query --scope nodes: " + failure(q));

@@ -30,6 +30,10 @@ std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const st
 // kMaxAttribute (cluster_pool_hosts()). Throws Error as both do.
 std::vector<PoolHost> cib_pool_hosts(const std::string &nodes_xml);
 
+// This node's name as the cluster knows it (`crm_node -n`). Throws Error
+// that says to give --node NAME.
+std::string cluster_node_name();
+
 // `cibadmin --query --scope nodes` (honouring CIB_file). Throws Error.
 std::string query_cib_nodes();
 

@@ -34,16 +34,6 @@ NodeCpu this_node() {
     return cpu;
 }
 
-// The node's name as the cluster knows it (crm_node -n).
-std::string cluster_node_name() {
-    const ProcessResult r = run_captured({"crm_node", "-n"}, 30);
-    std::string name = r.out.substr(0, r.out.find('\n'));
-    if (r.status != 0 || name.empty())
-        throw Error("crm_node -n: cannot tell this node's cluster name (" + (r.err.empty() ? "no output" : r.err.substr(0, r.err.find('\n'))) +
-                    "); give --node NAME");
-    return name;
-}
-
 // One resource of `constraints`: "ID=XMFILE".
 PlacedResource placed(const std::string &arg, const std::optional<std::string> &default_mode) {
     const auto eq = arg.find('=');

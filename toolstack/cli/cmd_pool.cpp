@@ -1,14 +1,19 @@
-// pool status | pool what-if: a pool's levels per vendor and where each of
-// this host's domains can go, now and after hosts join or leave. The pool
-// is read from fingerprint files (--pool), as `cpucompat publish --pool`
-// takes them, or else from the Pacemaker cluster's configuration (every
-// node of <nodes> by its cpucompat-max attribute); the judgement is
-// migration/pool.h.
+// pool status | pool domains | pool what-if: a pool's levels per vendor
+// and where each running domain can go, now and after hosts join or leave.
+// The pool is read from fingerprint files (--pool), as `cpucompat publish
+// --pool` takes them, or else from the Pacemaker cluster's configuration
+// (every node of <nodes> by its cpucompat-max attribute); the judgement is
+// migration/pool.h. On a cluster, `pool status` asks every other node for
+// its domains (`pool domains` over ssh, migration/pool_domains.h): each
+// node judges what runs on it, from its own records.
 #include <cctype>
 #include <iostream>
 #include <memory>
 
 #include "../../migration/pool.h"
+#include "../../migration/pool_domains.h"
+#include "../../migration/process.h"
+#include "../../migration/remote_command.h"
 #include "../../migration/xl_moves.h"
 #include "../adapters/pacemaker_cib.h"
 #include "../core/error.h"
@@ -81,6 +86,30 @@ std::vector<PoolDomain> local_domains(const std::string &node, const std::vector
     return out;
 }
 
+// What each domain of this host, as pool host `node`, can do.
+std::vector<DomainMobility> judged_here(const std::string &node, const std::vector<PoolHost> &hosts, const TemplateLibrary &lib) {
+    std::vector<DomainMobility> out;
+    for (const auto &d : local_domains(node, hosts)) out.push_back({d.name, mobility(d, hosts, lib)});
+    return out;
+}
+
+// Node `node`'s own judgement of its domains: `cpucompat --json pool
+// domains --node NODE` there, over ssh, read as untrusted input and checked
+// against this pool. Throws Error naming the node.
+std::vector<DomainMobility> judged_there(const std::string &node, const std::vector<PoolHost> &hosts, const std::string &ssh) {
+    const std::string where = "node " + node + " (cpucompat pool domains)";
+    const ProcessResult r =
+        run_captured(ssh_argv(with_keepalive(ssh), node, {"cpucompat", "--json", "pool", "domains", "--node", node}), 120);
+    if (r.timed_out) throw Error(where + ": no answer in 120 s");
+    if (r.status != 0) {
+        const std::string why = first_line(r.err);
+        throw Error(where + ": exit " + std::to_string(r.status) + (why.empty() ? "" : ": " + why));
+    }
+    const NodeDomains answer = node_domains_from_json(r.out, where);
+    check_node_domains(answer, node, hosts, where);
+    return answer.domains;
+}
+
 std::string joined(const std::vector<std::string> &v, const std::string &none = "none") { return v.empty() ? none : join(v, ", "); }
 
 nlohmann::ordered_json level_json(const VendorLevel &l) {
@@ -109,51 +138,95 @@ void print_mobility(const Mobility &m, const std::string &indent) {
 Runner add_pool(CLI::App &app, const GlobalOptions &g) {
     struct Opts {
         std::vector<std::string> pool, add, remove;
-        std::string node;
+        std::string node, ssh = "ssh";
+        bool levels_only = false;
     };
     auto o = std::make_shared<Opts>();
-    auto *c = app.add_subcommand("pool", "A pool's CPU levels per vendor and where this host's domains can go, now and after a change");
+    auto *c = app.add_subcommand("pool", "A pool's CPU levels per vendor and where its domains can go, now and after a change");
     c->require_subcommand(1);
-    auto *status = c->add_subcommand("status", "Hosts, vendors, the level per vendor, and where each domain of --node can go");
+    auto *status = c->add_subcommand("status", "Hosts, vendors, the level per vendor, and where each running domain can go");
+    auto *domains_cmd = c->add_subcommand("domains", "Where each running domain of this host (pool host --node) can go");
     auto *whatif = c->add_subcommand("what-if", "The pool after --add/--remove: levels, and the domains that lose a live target or need a restart");
-    for (auto *s : {status, whatif}) {
+    for (auto *s : {status, domains_cmd, whatif}) {
         s->add_option("--pool", o->pool, "a pool host's fingerprint, [NAME=]FILE (repeat for every host); default: the Pacemaker cluster's nodes");
-        s->add_option("--node", o->node, "this host is pool host NAME: also judge its running domains");
+        s->add_option("--node", o->node, "this host is pool host NAME: judge its running domains (default for domains: crm_node -n)");
         s->fallthrough();  // --json after the subcommand is pool's (main.cpp adds it)
     }
+    status->add_flag("--levels-only", o->levels_only, "hosts, vendors and levels only: judge no domain, ask no node")
+        ->excludes(status->get_option("--node"));
+    status->add_option("-s,--ssh", o->ssh, "the ssh command that reaches the other nodes, as xl migrate -s (cluster, no --node)")
+        ->capture_default_str();
     whatif->add_option("--add", o->add, "a host joining, [NAME=]FILE (repeat)");
     whatif->add_option("--remove", o->remove, "a host leaving, by NAME (repeat)");
-    return [o, &g, status]() -> int {
+    return [o, &g, status, domains_cmd]() -> int {
         const std::vector<PoolHost> hosts = o->pool.empty() ? cluster_hosts() : pool_hosts(o->pool, "--pool");
-        const std::vector<PoolDomain> domains = o->node.empty() ? std::vector<PoolDomain>{} : local_domains(o->node, hosts);
         const TemplateLibrary lib = load_template_library(default_data_dir());
+        if (domains_cmd->parsed()) {
+            if (o->node.empty() && !o->pool.empty()) throw Error("pool domains --pool: give --node NAME (which pool host this is)");
+            const std::string node = o->node.empty() ? cluster_node_name() : o->node;
+            const NodeDomains here{node, pool_digest(hosts), judged_here(node, hosts, lib)};
+            if (g.json) std::cout << json_text(node_domains_json(here));
+            else {
+                std::cout << "domains on " << node << ": " << here.domains.size() << "\n";
+                for (const auto &dm : here.domains) {
+                    std::cout << "  " << terminal_safe(dm.domain) << "\n";
+                    print_mobility(dm.mobility, "      ");
+                }
+            }
+            return 0;
+        }
         if (status->parsed()) {
+            // Whose domains: --node's (this host); on a cluster, every node's
+            // (this one's here, each other's by its own answer); else none.
+            std::vector<std::pair<std::string, std::vector<DomainMobility>>> judged;
+            std::vector<std::pair<std::string, std::string>> unjudged;  // node, why
+            if (!o->node.empty()) judged.emplace_back(o->node, judged_here(o->node, hosts, lib));
+            else if (o->pool.empty() && !o->levels_only) {
+                const std::string self = cluster_node_name();
+                for (const auto &h : hosts) {
+                    if (!g.json && h.name != self) std::cerr << "cpucompat: asking " << h.name << " for its domains\n";
+                    try {
+                        judged.emplace_back(h.name, h.name == self ? judged_here(self, hosts, lib) : judged_there(h.name, hosts, o->ssh));
+                    } catch (const Error &e) {
+                        unjudged.emplace_back(h.name, e.what());
+                    }
+                }
+            }
             const std::vector<VendorLevel> levels = pool_levels(hosts);
             nlohmann::ordered_json j{{"hosts", nlohmann::ordered_json::array()}, {"levels", nlohmann::ordered_json::array()}};
             for (const auto &h : hosts) j["hosts"].push_back({{"name", h.name}, {"vendor", h.max.vendor_id}, {"fingerprint", policy_hash(h.max)}});
             for (const auto &l : levels) j["levels"].push_back(level_json(l));
             j["domains"] = nlohmann::ordered_json::array();
+            j["unjudged"] = nlohmann::ordered_json::array();
             if (!g.json) {
                 std::cout << "pool: " << hosts.size() << " host(s)\n";
                 for (const auto &l : levels)
                     std::cout << "  " << l.vendor_id << ": " << joined(l.hosts) << "; level " << policy_hash(l.level) << ", "
                               << Catalogue::get().names(l.level.features).size() << " features, max_leaf " << hex(l.level.max_leaf)
                               << ", max_extd_leaf " << hex(l.level.max_extd_leaf) << "\n";
-                if (!o->node.empty()) std::cout << "domains on " << o->node << ": " << domains.size() << "\n";
             }
-            for (const auto &d : domains) {
-                const Mobility m = mobility(d, hosts, lib);
-                nlohmann::ordered_json dj{{"domain", d.name}, {"host", d.host}};
-                dj.update(mobility_json(m));
-                j["domains"].push_back(dj);
-                if (!g.json) {
-                    std::cout << "  " << d.name << "\n";
-                    print_mobility(m, "      ");
+            for (const auto &[node, doms] : judged) {
+                if (!g.json) std::cout << "domains on " << node << ": " << doms.size() << "\n";
+                for (const auto &dm : doms) {
+                    nlohmann::ordered_json dj{{"domain", dm.domain}, {"host", node}};
+                    dj.update(mobility_json(dm.mobility));
+                    j["domains"].push_back(dj);
+                    if (!g.json) {
+                        std::cout << "  " << terminal_safe(dm.domain) << "\n";
+                        print_mobility(dm.mobility, "      ");
+                    }
                 }
             }
+            for (const auto &[node, why] : unjudged) {
+                j["unjudged"].push_back({{"node", node}, {"error", why}});
+                if (!g.json) std::cout << "domains on " << node << ": not known: " << terminal_safe(why) << "\n";
+            }
+            const int code = unjudged.empty() ? 0 : 1;
+            j["exit"] = code;
             if (g.json) std::cout << json_text(j);
-            return 0;
+            return code;
         }
+        const std::vector<PoolDomain> domains = o->node.empty() ? std::vector<PoolDomain>{} : local_domains(o->node, hosts);
         PoolChange change{pool_hosts(o->add, "--add"), o->remove};
         if (change.add.empty() && change.remove.empty()) throw Error("pool what-if: nothing changes; give --add FILE or --remove NAME");
         const WhatIf w = what_if(hosts, domains, change, lib);

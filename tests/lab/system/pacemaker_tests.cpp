@@ -23,8 +23,10 @@
 // its domain starts elsewhere. The suite boots it again at the end.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -355,6 +357,30 @@ BOOST_AUTO_TEST_CASE(resources_start_with_their_cpu_compat, *utf::timeout(900)) 
             for (const char *f : {"popcnt", "sse4_2", "cx16"}) BOOST_TEST(flags.count(f), f << " is missing from the guest's /proc/cpuinfo");
         }
     }
+
+    // pool status on c, which runs none of them, shows every running domain
+    // of the cluster, each as the node it runs on judges it (`pool domains`
+    // there, over ssh): pk1 live only to c (the other AMD node), pk2 on no
+    // node live (the other vendor) and by restart on both AMD nodes.
+    const auto status = nlohmann::json::parse(must("c", "cpucompat pool status --json"));
+    BOOST_TEST(status["unjudged"].empty(), status.dump());
+    std::map<std::string, nlohmann::json> seen;
+    for (const auto &d : status["domains"]) BOOST_TEST(seen.emplace(d["domain"].get<std::string>(), d).second, "twice: " << d.dump());
+    BOOST_REQUIRE_MESSAGE(seen.size() == 2u && seen.count("pk1") && seen.count("pk2"), status.dump());
+    const auto sorted = [](const nlohmann::json &a) {
+        std::vector<std::string> v = a.get<std::vector<std::string>>();
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    BOOST_TEST(seen["pk1"]["host"] == "a");
+    BOOST_TEST(sorted(seen["pk1"]["live"]) == std::vector<std::string>{"c"}, seen["pk1"].dump());
+    BOOST_TEST(seen["pk2"]["host"] == "b");
+    BOOST_TEST(seen["pk2"]["live"].empty(), seen["pk2"].dump());
+    BOOST_TEST(sorted(seen["pk2"]["restart"]) == (std::vector<std::string>{"a", "c"}), seen["pk2"].dump());
+    // What a said for its own is what status shows.
+    const auto on_a = nlohmann::json::parse(must("a", "cpucompat pool domains --json --node a"));
+    BOOST_REQUIRE(on_a["domains"].size() == 1u);
+    for (const char *k : {"live", "restart", "refused"}) BOOST_TEST(on_a["domains"][0][k] == seen["pk1"][k], k);
 }
 
 // crm_resource --move of the PVH domain to the other AMD node: migrate_to
@@ -481,6 +507,20 @@ BOOST_AUTO_TEST_CASE(power_loss_of_the_intel_node_is_fenced_then_its_domain_rest
     BOOST_TEST(rec.host == to);
     BOOST_TEST(check_applied(rec.policy, domain_policy(to, "pk3")).summary() == "as requested");
     BOOST_TEST(!wait_console(to, "pk3", "GUEST-TICK", 180).empty());
+    // b is still configured but down: pool status says its domains are not
+    // known (exit 1), never that it has none; pk3 is listed once, on `to`.
+    const Result st = exec("a", "cpucompat pool status --json");
+    BOOST_TEST(st.status == 1, st.out << st.err);
+    const auto status = nlohmann::json::parse(st.out);
+    BOOST_REQUIRE_MESSAGE(status["unjudged"].size() == 1u, status.dump());
+    BOOST_TEST(status["unjudged"][0]["node"] == "b");
+    int listed = 0;
+    for (const auto &d : status["domains"]) {
+        if (d["domain"] != "pk3") continue;
+        ++listed;
+        BOOST_TEST(d["host"] == to);
+    }
+    BOOST_TEST(listed == 1, status.dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
