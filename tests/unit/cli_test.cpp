@@ -682,6 +682,8 @@ TEST_CASE("cpucompat pool status and what-if from fingerprint files") {
         {{"pool", "status", "--pool", "bad name=" + fx("xen-cpuid-p-qemu-epyc.txt")}, "\"bad name\" is not a node name"},
         {{"pool", "status", "--pool", zen3, "--node", "zz"}, "--node zz: not a host of the pool"},
         {{"pool", "status", "--pool", "x=" + fx("bad/binary.bin")}, "bad/binary.bin:1: binary data"},
+        {{"pool", "status", "--pool", zen3, "--node", "c", "--levels-only"}, "--node excludes --levels-only"},
+        {{"pool", "domains", "--pool", zen3}, "pool domains --pool: give --node NAME (which pool host this is)"},
         // Off-cluster (no CIB_file, no cluster), without files: told both ways.
         {{"pool", "status"}, "no --pool, and the cluster's configuration cannot be read (cibadmin --query --scope nodes: "},
         {{"pool", "what-if", "--remove", "x"}, "give the hosts' fingerprints with --pool [NAME=]FILE"},
