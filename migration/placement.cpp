@@ -73,18 +73,47 @@ std::vector<NodeAttribute> node_attributes(const NodeCpu &cpu, const TemplateLib
     return out;
 }
 
-std::vector<PoolHost> cluster_pool_hosts(const std::vector<CibNodeValue> &nodes) {
-    if (nodes.empty()) throw Error("the cluster configuration has no nodes");
-    std::vector<PoolHost> out;
+std::vector<ClusterNode> cluster_nodes(const std::vector<CibNodeValue> &nodes) {
+    std::vector<ClusterNode> out;
     for (const CibNodeValue &n : nodes) {
-        if (!n.value)
-            throw Error("node " + quote_text(n.uname) + " has no " + kMaxAttribute +
-                        " attribute: run `cpucompat pacemaker attributes --apply` on it (the pool's level is not judged without it)");
+        out.push_back({n.uname, std::nullopt});
+        if (!n.value) continue;
         // Text from another host: checked as a file would be, then read
         // whole; its errors name the node and the attribute.
         const InputText in{"node " + quote_text(n.uname) + " attribute " + kMaxAttribute, *n.value};
         check_input_text(in);
-        out.push_back({n.uname, parse_fingerprint_json(in)});
+        out.back().max = parse_fingerprint_json(in);
+    }
+    return out;
+}
+
+std::vector<PoolHost> cluster_pool_hosts(const std::vector<CibNodeValue> &nodes) {
+    if (nodes.empty()) throw Error("the cluster configuration has no nodes");
+    std::vector<PoolHost> out;
+    for (ClusterNode &n : cluster_nodes(nodes)) {
+        if (!n.max)
+            throw Error("node " + quote_text(n.name) + " has no " + kMaxAttribute +
+                        " attribute: run `cpucompat pacemaker attributes --apply` on it (the pool's level is not judged without it)");
+        out.push_back({n.name, std::move(*n.max)});
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> guest_bans(const PlacedResource &r, const std::vector<ClusterNode> &nodes,
+                                                            const TemplateLibrary &lib) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (r.guest_os.empty() || !r.guest_minimum) return out;
+    const RestartFit fit{r.mode, r.guest_os, r.guest_minimum};
+    for (const ClusterNode &n : nodes) {
+        if (!n.max) {
+            out.emplace_back(n.name, std::string("it has not published ") + kMaxAttribute + " (cpucompat pacemaker attributes --apply)");
+            continue;
+        }
+        std::vector<Policy> vendor;  // mode pool: the level of its vendor's published nodes
+        for (const ClusterNode &m : nodes)
+            if (m.max && m.max->vendor_id == n.max->vendor_id) vendor.push_back(*m.max);
+        const std::string why = restart_refusal(fit, *n.max, r.guest, lib, vendor);
+        if (!why.empty()) out.emplace_back(n.name, why);
     }
     return out;
 }
@@ -96,7 +125,8 @@ bool plain_xml_id(const std::string &s) {
     return true;
 }
 
-std::string location_constraints_xml(const std::vector<PlacedResource> &resources) {
+std::string location_constraints_xml(const std::vector<PlacedResource> &resources,
+                                     const std::map<std::string, std::vector<std::string>> &banned) {
     std::set<std::string> seen;
     std::string out = "<constraints>\n";
     for (const PlacedResource &r : resources) {
@@ -104,11 +134,27 @@ std::string location_constraints_xml(const std::vector<PlacedResource> &resource
             throw Error("resource \"" + r.id + "\": not a Pacemaker resource id (a letter or '_', then letters, digits, '_', '-', '.')");
         if (!seen.insert(r.id).second) throw Error("resource " + r.id + " named twice");
         const std::string attr = floor_attribute(r.mode, r.guest);
-        if (attr.empty()) continue;
-        const std::string id = "cpucompat-floor-" + r.id;
+        if (!attr.empty()) {
+            const std::string id = "cpucompat-floor-" + r.id;
+            out += "  <rsc_location id=\"" + id + "\" rsc=\"" + r.id + "\">\n";
+            out += "    <rule id=\"" + id + "-rule\" score=\"-INFINITY\">\n";
+            out += "      <expression id=\"" + id + "-expr\" attribute=\"" + xml_value(attr) + "\" operation=\"ne\" value=\"yes\"/>\n";
+            out += "    </rule>\n  </rsc_location>\n";
+        }
+        if (r.guest_os.empty()) continue;
+        const std::string id = "cpucompat-guest-" + r.id;
+        const auto b = banned.find(r.id);
         out += "  <rsc_location id=\"" + id + "\" rsc=\"" + r.id + "\">\n";
-        out += "    <rule id=\"" + id + "-rule\" score=\"-INFINITY\">\n";
-        out += "      <expression id=\"" + id + "-expr\" attribute=\"" + xml_value(attr) + "\" operation=\"ne\" value=\"yes\"/>\n";
+        out += "    <rule id=\"" + id + "-rule\" score=\"-INFINITY\" boolean-op=\"or\">\n";
+        if (b == banned.end() || b->second.empty()) {
+            // #uname is defined on every node: a rule that bans none.
+            out += "      <expression id=\"" + id + "-none\" attribute=\"#uname\" operation=\"not_defined\"/>\n";
+        } else {
+            int i = 0;
+            for (const std::string &node : b->second)
+                out += "      <expression id=\"" + id + "-" + std::to_string(++i) + "\" attribute=\"#uname\" operation=\"eq\" value=\"" +
+                       xml_value(node) + "\"/>\n";
+        }
         out += "    </rule>\n  </rsc_location>\n";
     }
     return out + "</constraints>\n";

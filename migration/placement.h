@@ -32,10 +32,14 @@
 //     level above what it can run);
 //   - a location rule bans every node whose attribute is not "yes": a node
 //     that never published (cpucompat not installed) is not trusted;
+//   - a domain naming its guest (cpu_compat_guest) is also kept off every
+//     node whose policy in its mode lacks what that guest needs, and off
+//     every node that never published (the same judgement as a restart's);
 //   - what goes into the CIB is XML-safe whatever the input: resource ids
 //     are checked as XML ids, values escaped.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,7 +110,31 @@ struct PlacedResource {
     std::string id;
     Mode mode;
     GuestType guest = GuestType::hvm;
+    std::string guest_os;                     // its config's cpu_compat_guest; "" when none
+    std::optional<Featureset> guest_minimum;  // what that guest needs (for its type)
 };
+
+// A node of the cluster configuration by its kMaxAttribute: no policy when
+// it has none (it never published).
+struct ClusterNode {
+    std::string name;
+    std::optional<Policy> max;
+};
+
+// Every node of `nodes`, its value read as cluster_pool_hosts() reads it:
+// Error naming the node for a value that is not a fingerprint (a node
+// without one is kept, without a policy).
+std::vector<ClusterNode> cluster_nodes(const std::vector<CibNodeValue> &nodes);
+
+// The nodes where `r`'s guest (cpu_compat_guest) would not boot with the
+// policy its mode gives it there, each with the reason: restart_refusal()
+// against the node's published max (mode pool: at the level of the
+// published nodes of its vendor). A node that never published is not
+// trusted: banned. Empty when `r` names no guest or its needs are unknown.
+// The node's max is its HVM max where it runs HVM: a PV guest that the PV
+// max would fail is still refused by the plugin at its start (exit 5).
+std::vector<std::pair<std::string, std::string>> guest_bans(const PlacedResource &r, const std::vector<ClusterNode> &nodes,
+                                                            const TemplateLibrary &lib);
 
 // An XML id (Pacemaker's resource ids): a letter or '_' first, then
 // letters, digits, '_', '-', '.'; at most 128.
@@ -114,10 +142,14 @@ bool plain_xml_id(const std::string &s);
 
 // <constraints> with one <rsc_location id="cpucompat-floor-ID"> per
 // resource whose mode has a floor: score -INFINITY on every node where its
-// floor attribute is not "yes". For `cibadmin --modify --allow-create
-// --scope constraints --xml-text`, which replaces those ids and keeps every
-// other constraint. Throws Error for an id that is not plain_xml_id(), an
-// id given twice, or a file: mode.
-std::string location_constraints_xml(const std::vector<PlacedResource> &resources);
+// floor attribute is not "yes"; and one <rsc_location
+// id="cpucompat-guest-ID"> per resource naming a guest: -INFINITY on each
+// node of `banned` (by resource id; guest_bans()), or on none (a rule no
+// node matches, so that it replaces an older one). For `cibadmin --modify
+// --allow-create --scope constraints --xml-text`, which replaces those ids
+// and keeps every other constraint. Throws Error for an id that is not
+// plain_xml_id(), an id given twice, or a file: mode.
+std::string location_constraints_xml(const std::vector<PlacedResource> &resources,
+                                     const std::map<std::string, std::vector<std::string>> &banned = {});
 
 }  // namespace cpucompat

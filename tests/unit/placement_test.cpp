@@ -14,7 +14,9 @@
 #include "../../migration/placement.h"
 #include "../../migration/process.h"
 #include "../../toolstack/adapters/pacemaker_cib.h"
+#include "../../toolstack/core/guest.h"
 #include "../../toolstack/import/domain_record.h"
+#include "../../toolstack/import/guest_table.h"
 #include "helpers.h"
 
 using namespace cpucompat;
@@ -101,10 +103,14 @@ TEST_CASE("placement: what a node publishes, from real CPUs") {
         if (name.rfind("cpucompat-floor-pv-", 0) == 0) CHECK(value == "no");
 }
 
+namespace {
+PlacedResource res(const std::string &id, const Mode &mode, GuestType type) { return {id, mode, type, "", std::nullopt}; }
+}  // namespace
+
 TEST_CASE("placement: location rules ban every node that has not said yes") {
-    const std::string xml = location_constraints_xml({{"web", parse_mode("level:x86-64-v2"), GuestType::hvm},
-                                                      {"dns", parse_mode("off"), GuestType::pv},
-                                                      {"db_1", parse_mode("vendor"), GuestType::pv}});
+    const std::string xml = location_constraints_xml({res("web", parse_mode("level:x86-64-v2"), GuestType::hvm),
+                                                      res("dns", parse_mode("off"), GuestType::pv),
+                                                      res("db_1", parse_mode("vendor"), GuestType::pv)});
     CHECK(xml.rfind("<constraints>\n", 0) == 0);
     CHECK(xml.find("<rsc_location id=\"cpucompat-floor-web\" rsc=\"web\">") != std::string::npos);
     CHECK(xml.find("attribute=\"cpucompat-floor-hvm-level-x86-64-v2\" operation=\"ne\" value=\"yes\"") != std::string::npos);
@@ -112,17 +118,63 @@ TEST_CASE("placement: location rules ban every node that has not said yes") {
     CHECK(xml.find("rsc=\"dns\"") == std::string::npos);  // off: no floor
     CHECK(xml.find("score=\"-INFINITY\"") != std::string::npos);
     // A template name may hold what XML must escape; ids may not.
-    CHECK(location_constraints_xml({{"a", Mode{Mode::Kind::level, "x<&\">y"}, GuestType::hvm}}).find("level-x&lt;&amp;&quot;&gt;y") !=
+    CHECK(location_constraints_xml({res("a", Mode{Mode::Kind::level, "x<&\">y"}, GuestType::hvm)}).find("level-x&lt;&amp;&quot;&gt;y") !=
           std::string::npos);
     struct Bad { std::vector<PlacedResource> rs; const char *error; };
     const Bad bad[] = {
-        {{{"9lives", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
-        {{{"a\"b", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
-        {{{"", parse_mode("vendor"), GuestType::hvm}}, "not a Pacemaker resource id"},
-        {{{"web", parse_mode("vendor"), GuestType::hvm}, {"web", parse_mode("off"), GuestType::hvm}}, "named twice"},
-        {{{"web", parse_mode("file:/x.yaml"), GuestType::hvm}}, "a file mode has no floor"},
+        {{res("9lives", parse_mode("vendor"), GuestType::hvm)}, "not a Pacemaker resource id"},
+        {{res("a\"b", parse_mode("vendor"), GuestType::hvm)}, "not a Pacemaker resource id"},
+        {{res("", parse_mode("vendor"), GuestType::hvm)}, "not a Pacemaker resource id"},
+        {{res("web", parse_mode("vendor"), GuestType::hvm), res("web", parse_mode("off"), GuestType::hvm)}, "named twice"},
+        {{res("web", parse_mode("file:/x.yaml"), GuestType::hvm)}, "a file mode has no floor"},
     };
     for (const Bad &b : bad) CHECK_THROWS_WITH(location_constraints_xml(b.rs), Catch::Contains(b.error));
+}
+
+TEST_CASE("placement: a domain naming its guest is kept off the nodes where that guest would not boot") {
+    static const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+    const auto guest_res = [&](const char *mode, const char *guest) {
+        PlacedResource r = res("g", parse_mode(mode), GuestType::pv);
+        r.guest_os = guest;
+        r.guest_minimum = guest_minimum(table.find(guest), table.levels, GuestType::pv);
+        return r;
+    };
+    // Three nodes of today, a Core 2 (no SSE4.2: below x86-64-v2) and one
+    // that never published.
+    const std::vector<ClusterNode> nodes = {{"zen3", testing::load("xen-cpuid-p-milan.txt", "max")},
+                                            {"zen1", testing::load("xen-cpuid-p-qemu-epyc.txt", "max")},
+                                            {"skl", testing::load("instlat-skylake-server.txt", "max")},
+                                            {"old", testing::load("instlat-conroe.txt", "max")},
+                                            {"fresh", std::nullopt}};
+    struct Row { PlacedResource r; const char *banned; const char *why_old; };
+    const std::vector<Row> rows = {
+        {res("g", parse_mode("off"), GuestType::pv), "", ""},                       // no guest named: no judgement
+        {guest_res("off", "rhel-9"), "old,fresh", "guest rhel-9"},                  // its whole max: only the Core 2 lacks v2
+        {guest_res("level:x86-64-v2", "rhel-9"), "old,fresh", "x86-64-v2"},         // the Core 2 is below the level itself
+        {guest_res("level:x86-64-v2", "rhel-10"), "zen3,zen1,skl,old,fresh", ""},  // the level hides what v3 guests need
+        {guest_res("pool", "rhel-10"), "skl,old,fresh", ""},                        // Intel's pool level is the Core 2's
+        {guest_res("off", "rhel-10"), "old,fresh", ""},
+    };
+    for (const Row &row : rows) {
+        INFO(row.r.mode.to_string() << " " << row.r.guest_os);
+        std::string banned;
+        for (const auto &[node, why] : guest_bans(row.r, nodes, testing::baselines())) {
+            banned += (banned.empty() ? "" : ",") + node;
+            if (node == "fresh") CHECK_THAT(why, Catch::Contains("has not published cpucompat-max"));
+            if (node == "old" && *row.why_old) CHECK_THAT(why, Catch::Contains(row.why_old));
+        }
+        CHECK(banned == row.banned);
+    }
+    // As rules: the banned nodes by #uname; a guest banned nowhere still
+    // gets its id (a rule no node matches), replacing an older one.
+    const PlacedResource rh9 = [&] { PlacedResource r = guest_res("off", "rhel-9"); r.id = "rh9"; return r; }();
+    const std::string xml = location_constraints_xml({rh9}, {{"rh9", {"old", "fresh"}}});
+    CHECK(xml.find("rsc_location id=\"cpucompat-guest-rh9\" rsc=\"rh9\"") != std::string::npos);
+    CHECK(xml.find("attribute=\"#uname\" operation=\"eq\" value=\"old\"") != std::string::npos);
+    CHECK(xml.find("attribute=\"#uname\" operation=\"eq\" value=\"fresh\"") != std::string::npos);
+    CHECK(xml.find("cpucompat-floor-rh9") == std::string::npos);  // off: no floor
+    const std::string none = location_constraints_xml({rh9});
+    CHECK(none.find("attribute=\"#uname\" operation=\"not_defined\"") != std::string::npos);
 }
 
 TEST_CASE("placement: a node's attributes as one CIB update, and its id read from the CIB") {
@@ -294,6 +346,11 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
         {"vend", "name=\"vend\"\ntype=\"hvm\"\ncpu_compat=\"vendor\"\n", "amd2", {"amd1", "intel1"}},
         {"v2pv", "name=\"v2pv\"\ntype=\"pv\"\ncpu_compat=\"level:x86-64-v2\"\n", "fresh", {"amd1", "amd2", "intel1"}},
         {"free", "name=\"free\"\ntype=\"pv\"\ncpu_compat=\"off\"\n", "fresh", {"fresh"}},
+        // Naming their guest: rhel-9 boots on every node that published
+        // (not on fresh, which said nothing); rhel-10 needs x86-64-v3, which
+        // level x86-64-v2 hides on every node: it starts nowhere.
+        {"rh9", "name=\"rh9\"\ntype=\"pv\"\ncpu_compat=\"off\"\ncpu_compat_guest=\"rhel-9\"\n", "fresh", {"amd1", "amd2", "intel1"}},
+        {"rh10", "name=\"rh10\"\ntype=\"pv\"\ncpu_compat=\"level:x86-64-v2\"\ncpu_compat_guest=\"rhel-10\"\n", "amd1", {}},
     };
     std::vector<std::string> args = {cli, "pacemaker", "constraints"};
     for (const Domain &d : domains) {
@@ -320,7 +377,7 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
         INFO(d.id << " without the rules");
         CHECK(running_on(placed, d.id) == std::vector<std::string>{d.preferred});
     }
-    const std::string rules = must(args);
+    const std::string rules = in_cib(args);  // (a guest named: the nodes are read from the CIB)
     in_cib({"cibadmin", "--modify", "--allow-create", "--scope", "constraints", "--xml-text", rules});
     // Applying them again replaces them (same ids): still one each.
     in_cib({"cibadmin", "--modify", "--allow-create", "--scope", "constraints", "--xml-text", rules});
@@ -337,8 +394,23 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
     for (const Domain &d : domains) {
         INFO(d.id);
         const std::vector<std::string> on = running_on(placed, d.id);
+        if (d.allowed.empty()) {
+            CHECK(on.empty());
+            continue;
+        }
         REQUIRE(on.size() == 1);
         CHECK(std::find(d.allowed.begin(), d.allowed.end(), on[0]) != d.allowed.end());
+    }
+    // Told why, per node, for automation.
+    std::vector<std::string> json_args = args;
+    json_args.insert(json_args.begin() + 3, "--json");
+    const auto j = nlohmann::json::parse(in_cib(json_args));
+    for (const auto &r : j["resources"]) {
+        INFO(r.dump());
+        if (r["id"] == "rh9") CHECK(r["banned"].size() == 1u);
+        if (r["id"] == "rh9") CHECK(r["banned"].contains("fresh"));
+        if (r["id"] == "rh10") CHECK(r["banned"].size() == 4u);
+        if (r["id"] == "v4") CHECK(r["guest_os"].is_null());
     }
 }
 

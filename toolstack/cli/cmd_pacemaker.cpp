@@ -3,7 +3,9 @@
 // this node (or a fingerprint file) can run and, with --apply, stores it as
 // permanent node attributes (one cibadmin update); constraints turns domain
 // configs into location rules for cibadmin.
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "../../migration/placement.h"
@@ -16,7 +18,9 @@
 #include "../adapters/xl_config.h"
 #include "../core/error.h"
 #include "../core/text.h"
+#include "../core/guest.h"
 #include "../import/domain_record.h"
+#include "../import/guest_table.h"
 #include "../import/import.h"
 #include "../import/template_yaml.h"
 #include "commands.h"
@@ -44,7 +48,14 @@ PlacedResource placed(const std::string &arg, const std::optional<std::string> &
     const std::optional<std::string> mode = cfg.mode ? cfg.mode : default_mode;
     if (!mode)
         throw Error(file + ": no cpu_compat=; give --default-mode MODE (the mode its nodes' xl.conf or cpucompat.yaml give it)");
-    return {id, parse_mode(*mode), cfg.pv ? GuestType::pv : GuestType::hvm};
+    PlacedResource r{id, parse_mode(*mode), cfg.pv ? GuestType::pv : GuestType::hvm, "", std::nullopt};
+    if (cfg.guest_os) {
+        // What the plugin would judge at the start: the installed guest table.
+        static const LoadedGuestTable table = load_guest_table(default_guest_table_path());
+        r.guest_os = *cfg.guest_os;
+        r.guest_minimum = guest_minimum(table.find(*cfg.guest_os, file), table.levels, r.guest);
+    }
+    return r;
 }
 
 // pacemaker pool-level: the levels of the configured nodes, per vendor,
@@ -154,12 +165,27 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
                 throw Error("resource " + r.id + ": mode " + r.mode.to_string() + ": no such baseline in " + default_data_dir() + " (there are " +
                             join(names, ", ") + ")");
             }
-        const std::string xml = location_constraints_xml(rs);
+        // A guest named: judged on every node the cluster configures, by
+        // what each published (cib_node_values: a node without it is banned).
+        std::map<std::string, std::vector<std::pair<std::string, std::string>>> bans;
+        if (std::any_of(rs.begin(), rs.end(), [](const PlacedResource &r) { return !r.guest_os.empty(); })) {
+            const std::vector<ClusterNode> nodes = cluster_nodes(cib_node_values(query_cib_nodes(), kMaxAttribute));
+            for (const auto &r : rs)
+                if (!r.guest_os.empty()) bans[r.id] = guest_bans(r, nodes, lib);
+        }
+        std::map<std::string, std::vector<std::string>> banned;
+        for (const auto &[id, list] : bans)
+            for (const auto &[node, why] : list) banned[id].push_back(node);
+        const std::string xml = location_constraints_xml(rs, banned);
         if (!g.json) {
             std::cout << xml;
-            for (const auto &r : rs)
+            for (const auto &r : rs) {
                 if (floor_attribute(r.mode, r.guest).empty())
                     std::cerr << "cpucompat: resource " << r.id << ": mode " << r.mode.to_string() << " has no floor: every node can start it\n";
+                if (bans.count(r.id))
+                    for (const auto &[node, why] : bans[r.id])
+                        std::cerr << "cpucompat: resource " << r.id << ": not on " << node << ": " << terminal_safe(why) << "\n";
+            }
             return 0;
         }
         nlohmann::ordered_json j{{"resources", nlohmann::ordered_json::array()}, {"xml", xml}};
@@ -168,7 +194,11 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
             j["resources"].push_back({{"id", r.id},
                                       {"mode", r.mode.to_string()},
                                       {"guest", guest_type_name(r.guest)},
-                                      {"attribute", attr.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(attr)}});
+                                      {"attribute", attr.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(attr)},
+                                      {"guest_os", r.guest_os.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.guest_os)},
+                                      {"banned", nlohmann::ordered_json::object()}});
+            if (bans.count(r.id))
+                for (const auto &[node, why] : bans[r.id]) j["resources"].back()["banned"][node] = why;
         }
         std::cout << json_text(j);
         return 0;
