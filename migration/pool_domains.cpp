@@ -38,6 +38,12 @@ std::vector<std::string> names(const nlohmann::json &v, const std::string &what,
 
 }  // namespace
 
+nlohmann::ordered_json mobility_json(const Mobility &m) {
+    nlohmann::ordered_json j{{"live", m.live}, {"restart", m.restart}, {"refused", nlohmann::ordered_json::object()}};
+    for (const auto &[h, why] : m.refused) j["refused"][h] = why;
+    return j;
+}
+
 std::vector<std::pair<std::string, std::string>> pool_digest(const std::vector<PoolHost> &hosts) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto &h : hosts) out.emplace_back(h.name, policy_hash(h.max));
@@ -49,9 +55,9 @@ nlohmann::ordered_json node_domains_json(const NodeDomains &d) {
                              {"domains", nlohmann::ordered_json::array()}};
     for (const auto &[name, fp] : d.pool) j["pool"].push_back({{"name", name}, {"fingerprint", fp}});
     for (const auto &dm : d.domains) {
-        nlohmann::ordered_json r = nlohmann::ordered_json::object();
-        for (const auto &[h, why] : dm.mobility.refused) r[h] = why;
-        j["domains"].push_back({{"domain", dm.domain}, {"live", dm.mobility.live}, {"restart", dm.mobility.restart}, {"refused", r}});
+        nlohmann::ordered_json e{{"domain", dm.domain}};
+        e.update(mobility_json(dm.mobility));
+        j["domains"].push_back(e);
     }
     return j;
 }

@@ -40,6 +40,10 @@ struct NodeDomains {
     std::vector<DomainMobility> domains;
 };
 
+// {"live": [...], "restart": [...], "refused": {HOST: why}}: a domain's
+// mobility as this answer and `pool status`/`what-if --json` write it.
+nlohmann::ordered_json mobility_json(const Mobility &m);
+
 // The pool as NodeDomains::pool spells it.
 std::vector<std::pair<std::string, std::string>> pool_digest(const std::vector<PoolHost> &hosts);
 

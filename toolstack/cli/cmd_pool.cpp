@@ -122,15 +122,18 @@ nlohmann::ordered_json level_json(const VendorLevel &l) {
             {"max_extd_leaf", l.level.max_extd_leaf}};
 }
 
-nlohmann::ordered_json mobility_json(const Mobility &m) {
-    nlohmann::ordered_json j{{"live", m.live}, {"restart", m.restart}, {"refused", nlohmann::ordered_json::object()}};
-    for (const auto &[h, why] : m.refused) j["refused"][h] = why;
-    return j;
-}
-
 void print_mobility(const Mobility &m, const std::string &indent) {
     std::cout << indent << "live to: " << joined(m.live) << "\n" << indent << "restart on: " << joined(m.restart) << "\n";
     for (const auto &[h, why] : m.refused) std::cout << indent << "not to " << h << ": " << terminal_safe(why) << "\n";
+}
+
+// "domains on NODE: N", then each domain and where it can go.
+void print_node_domains(const std::string &node, const std::vector<DomainMobility> &domains) {
+    std::cout << "domains on " << node << ": " << domains.size() << "\n";
+    for (const auto &dm : domains) {
+        std::cout << "  " << terminal_safe(dm.domain) << "\n";
+        print_mobility(dm.mobility, "      ");
+    }
 }
 
 }  // namespace
@@ -166,13 +169,7 @@ Runner add_pool(CLI::App &app, const GlobalOptions &g) {
             const std::string node = o->node.empty() ? cluster_node_name() : o->node;
             const NodeDomains here{node, pool_digest(hosts), judged_here(node, hosts, lib)};
             if (g.json) std::cout << json_text(node_domains_json(here));
-            else {
-                std::cout << "domains on " << node << ": " << here.domains.size() << "\n";
-                for (const auto &dm : here.domains) {
-                    std::cout << "  " << terminal_safe(dm.domain) << "\n";
-                    print_mobility(dm.mobility, "      ");
-                }
-            }
+            else print_node_domains(node, here.domains);
             return 0;
         }
         if (status->parsed()) {
@@ -206,15 +203,11 @@ Runner add_pool(CLI::App &app, const GlobalOptions &g) {
                               << ", max_extd_leaf " << hex(l.level.max_extd_leaf) << "\n";
             }
             for (const auto &[node, doms] : judged) {
-                if (!g.json) std::cout << "domains on " << node << ": " << doms.size() << "\n";
+                if (!g.json) print_node_domains(node, doms);
                 for (const auto &dm : doms) {
                     nlohmann::ordered_json dj{{"domain", dm.domain}, {"host", node}};
                     dj.update(mobility_json(dm.mobility));
                     j["domains"].push_back(dj);
-                    if (!g.json) {
-                        std::cout << "  " << terminal_safe(dm.domain) << "\n";
-                        print_mobility(dm.mobility, "      ");
-                    }
                 }
             }
             for (const auto &[node, why] : unjudged) {
