@@ -145,10 +145,11 @@ double wait_level(const std::vector<std::string> &hosts, const std::string &vend
 }
 
 // The primitive for the domain NAME (its config /etc/xen/NAME.cfg on every
-// node), live-movable in Pacemaker's sense (allow-migrate), preferring `home`.
-void add_domain_resource(const std::string &name, const std::string &home) {
+// node), live-movable in Pacemaker's sense (allow-migrate), preferring `home`;
+// into the cluster's CIB, or with `env` "CIB_file=F " into the CIB file F.
+void add_domain_resource(const std::string &name, const std::string &home, const std::string &env = "") {
     const std::string p = name + "-";
-    must("a", "cibadmin --create -o resources --xml-text '"
+    must("a", env + "cibadmin --create -o resources --xml-text '"
               "<primitive id=\"" + name + "\" class=\"ocf\" provider=\"cpucompat\" type=\"XenDomain\">"
               "<instance_attributes id=\"" + p + "ia\">"
               "<nvpair id=\"" + p + "xmfile\" name=\"xmfile\" value=\"/etc/xen/" + name + ".cfg\"/>"
@@ -161,7 +162,7 @@ void add_domain_resource(const std::string &name, const std::string &home) {
               "<op id=\"" + p + "mt\" name=\"migrate_to\" interval=\"0\" timeout=\"600s\"/>"
               "<op id=\"" + p + "mf\" name=\"migrate_from\" interval=\"0\" timeout=\"120s\"/>"
               "</operations></primitive>'");
-    must("a", "cibadmin --create -o constraints --xml-text '<rsc_location id=\"home-" + name + "\" rsc=\"" + name +
+    must("a", env + "cibadmin --create -o constraints --xml-text '<rsc_location id=\"home-" + name + "\" rsc=\"" + name +
                   "\" node=\"" + home + "\" score=\"50\"/>'");
 }
 
@@ -381,6 +382,42 @@ BOOST_AUTO_TEST_CASE(resources_start_with_their_cpu_compat, *utf::timeout(900)) 
     const auto on_a = nlohmann::json::parse(must("a", "cpucompat pool domains --json --node a"));
     BOOST_REQUIRE(on_a["domains"].size() == 1u);
     for (const char *k : {"live", "restart", "refused"}) BOOST_TEST(on_a["domains"][0][k] == seen["pk1"][k], k);
+
+    // Placement by guest OS, from what the nodes published: pk4, a PV domain
+    // in mode pool whose guest is rhel-10 (x86-64-v3), prefers b. The Intel
+    // level (b alone: its PV max under TCG) lacks what rhel-10 needs, the AMD
+    // level (a and c) has it, so `pacemaker constraints` bans b and says why.
+    // Pacemaker's scheduler, on a copy of this cluster's CIB with pk4 added
+    // (crm_simulate: nothing is started), puts pk4 on b without the rule and
+    // on an AMD node with it.
+    const auto g0 = std::chrono::steady_clock::now();
+    const std::string pk4 = guest_config("pk4", "pv", 96, "") + "cpu_compat = \"pool\"\ncpu_compat_guest = \"rhel-10\"\n";
+    put_file("a", "/etc/xen/pk4.cfg", pk4);
+    const auto cons = nlohmann::json::parse(must("a", "cpucompat pacemaker constraints --json pk4=/etc/xen/pk4.cfg"));
+    BOOST_REQUIRE_MESSAGE(cons["resources"].size() == 1u, cons.dump());
+    const auto &banned = cons["resources"][0]["banned"];
+    BOOST_TEST(banned.size() == 1u, banned.dump());
+    BOOST_TEST(banned.contains("b"), banned.dump());
+    if (banned.contains("b")) {
+        const std::string why = banned["b"].get<std::string>();
+        for (const char *f : {"rhel-10", "avx2", "fma"}) BOOST_TEST(why.find(f) != std::string::npos, f << " not in: " << why);
+    }
+    const std::string cib = "/tmp/guest-cib.xml", env = "CIB_file=" + cib + " ";
+    must("a", "cibadmin --query > " + cib);
+    add_domain_resource("pk4", "b", env);
+    const auto placed = [&] {
+        must("a", "crm_simulate -x " + cib + " --simulate --save-output /tmp/guest-placed.xml >/dev/null");
+        return must("a", "CIB_file=/tmp/guest-placed.xml crm_mon -1 | sed -n 's/.* pk4[[:space:]].*Started \\([a-z]*\\).*/\\1/p'");
+    };
+    BOOST_TEST(placed() == "b\n");
+    must("a", env + "cibadmin --modify --allow-create --scope constraints --xml-text "
+                     "\"$(cpucompat pacemaker constraints pk4=/etc/xen/pk4.cfg)\"");
+    BOOST_TEST(must("a", env + "cibadmin --query --scope constraints").find("cpucompat-guest-pk4") != std::string::npos);
+    const std::string there = placed();
+    BOOST_TEST((there == "a\n" || there == "c\n"), "pk4 placed on: " << there);
+    exec("a", "rm -f " + cib + " /tmp/guest-placed.xml /etc/xen/pk4.cfg");
+    record("guest placement: constraints judged on a, two crm_simulate runs",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count());
 }
 
 // crm_resource --move of the PVH domain to the other AMD node: migrate_to
