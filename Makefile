@@ -252,14 +252,19 @@ fuzz-long: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 	    "$$(grep -h '^#.*DONE' $(BUILD)/fuzz/long_$$t.log | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+')" \
 	    "$$(ls $(FUZZ_CORPUS)/$$t | wc -l)"; done
 
-# deps first, in its own make: the rules below read what it installs. The
-# package (lintian-check) is what the lab installs.
+# deps first, in its own make: the rules below read what it installs. Then
+# every compile (the sanitized tests, the fuzzers, the package the lab
+# installs); then, side by side, what is bound by the clock or the disk more
+# than by the CPU: the unit tests, the fuzzers (10 s each whatever else
+# runs), lintian, the lab's images and tests, the README walk-through (the
+# archive and dpkg), each one's output shown whole when it ends (-Otarget);
+# then the lab, alone: it is CPU-bound and its hosts' watchdogs must not
+# starve.
 check:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory -j$$(nproc) $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
-	@$(MAKE) --no-print-directory unit-check fuzz-check
-	@$(MAKE) --no-print-directory lintian-check
-	@$(MAKE) --no-print-directory -j$$(nproc) lab-images $(BUILD)/lab/system-tests $(DEB_UPGRADE) walkthrough-check
+	@$(MAKE) --no-print-directory -j$$(nproc) $(BUILD)/test/unit-tests $(BUILD)/test/cpucompat $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS)) $(DEB)
+	@$(MAKE) --no-print-directory -j$$(($$(nproc) * 2)) -Otarget unit-check fuzz-check lintian-check lab-images $(BUILD)/lab/system-tests \
+	  $(DEB_UPGRADE) walkthrough-check
 	@$(MAKE) --no-print-directory lab-check
 
 # The README's "From two bare hosts", steps 1-4, run as written in a fresh
