@@ -264,6 +264,7 @@ BOOST_AUTO_TEST_CASE(pool_level_follows_the_cluster_configuration, *utf::timeout
     must("a", "cibadmin --create -o resources --xml-text '"
               "<clone id=\"pool-level-clone\"><meta_attributes id=\"plc-meta\"><nvpair id=\"plc-il\" name=\"interleave\" value=\"true\"/>"
               "</meta_attributes><primitive id=\"pool-level\" class=\"ocf\" provider=\"cpucompat\" type=\"PoolLevel\"><operations>"
+              "<op id=\"pool-level-start\" name=\"start\" interval=\"0\" timeout=\"120s\"/>"
               "<op id=\"pool-level-monitor\" name=\"monitor\" interval=\"60s\" timeout=\"60s\"/></operations></primitive></clone>'");
     for (const char *h : {"a", "b", "c"}) put_file("c", std::string("/tmp/fp-") + h + ".txt", must(h, "xen-cpuid -p"));
     const auto files = nlohmann::json::parse(must("c", "cpucompat pool status --json --pool a=/tmp/fp-a.txt --pool b=/tmp/fp-b.txt "
