@@ -131,7 +131,8 @@ truncate -s 16M "$work/sbd-lun.img"
 loop=$(losetup -f --show "$work/sbd-lun.img")
 mkdir -p "$root/dev/disk/by-id"
 rm -f "$root/dev/disk/by-id/SBD-LUN"
-mknod "$root/dev/disk/by-id/SBD-LUN" b "$(stat -c '%t' "$loop" | xargs printf '%d')" "$(stat -c '%T' "$loop" | xargs printf '%d')"
+read -r major minor < <(stat -c '%Hr %Lr' "$loop")
+mknod "$root/dev/disk/by-id/SBD-LUN" b "$major" "$minor"
 if in_root bash -ec "$(block keys)" > "$work/keys.log" 2>&1; then
     [ "$(stat -c '%a %s' "$root/etc/corosync/authkey")" = "400 256" ] && ok "keys: corosync-keygen wrote a 256-byte authkey, mode 0400" ||
         bad "keys: authkey is $(stat -c '%a %s' "$root/etc/corosync/authkey")"
