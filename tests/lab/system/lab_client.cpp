@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/test/tree/traverse.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "../../../migration/process.h"
@@ -130,6 +131,22 @@ bool wait_serial(const std::string &host, const std::string &text, size_t from, 
         usleep(50 * 1000);
     }
     return false;
+}
+
+bool cases_run_after(const std::string &suite) {
+    namespace utf = boost::unit_test;
+    // Walks the enabled test tree in run order; counts the cases met once
+    // `suite` has ended.
+    struct After : utf::test_tree_visitor {
+        const std::string &suite;
+        bool past = false;
+        int cases = 0;
+        explicit After(const std::string &s) : suite(s) {}
+        void visit(const utf::test_case &) override { cases += past; }
+        void test_suite_finish(const utf::test_suite &ts) override { past = past || ts.p_name.get() == suite; }
+    } after(suite);
+    utf::traverse_test_tree(utf::framework::master_test_suite(), after);
+    return after.cases > 0;
 }
 
 std::string records_dir() {

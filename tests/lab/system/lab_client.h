@@ -50,6 +50,11 @@ bool wait_serial(const std::string &host, const std::string &text, size_t from, 
 // The size of that log now (for `from`).
 size_t serial_size(const std::string &host);
 
+// Whether this run has an enabled test case after the suite `suite` (Boost
+// runs them in the order they were registered, the objects' link order):
+// a suite that leaves a host powered off boots it again only then.
+bool cases_run_after(const std::string &suite);
+
 // Where records of observed behaviour go (build/lab/records).
 std::string records_dir();
 

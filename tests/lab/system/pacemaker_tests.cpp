@@ -8,10 +8,11 @@
 // here is asked of Pacemaker (crm_resource --move, node standby) and must
 // end with the domain running on the node asked for, exactly once.
 //
-// This suite runs with the others in `make check` (one pool boot for all);
-// Boost.Test prints its time on its own ("Leaving test suite
-// "pacemaker_pool"; testing time"). It forms the cluster once and stops it
-// at the end, so the suites after it see plain hosts.
+// This suite runs with the others in `make check` (one pool boot for all),
+// after them (it is linked last). Boost.Test prints its time on its own
+// ("Leaving test suite "pacemaker_pool"; testing time"). It forms the
+// cluster once and stops it at the end, so a case after it would see plain
+// hosts.
 //
 // Fencing is on, as a production pool needs it: every node runs sbd on the
 // lab's fencing disk (/dev/lab-sbd, shared by every host like a SAN LUN)
@@ -20,7 +21,8 @@
 // to reset through its slot, and one that hangs is reset by its watchdog;
 // a reset ends the lab host's QEMU (-no-reboot), as a power-off would.
 // The last case kills the Intel host's QEMU: the survivors fence it before
-// its domain starts elsewhere. The suite boots it again at the end.
+// its domain starts elsewhere. The suite boots it again at the end when a
+// later case needs it (none does in a whole run: this suite is linked last).
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -240,9 +242,12 @@ struct Cluster {
         exec("a", "crm_attribute --type crm_config --name maintenance-mode --update true");
         for (const auto &h : kNodes) exec(h, "lab-cluster stop");
         // A node the suite powered off (or its watchdog reset) comes back
-        // for the suites after this one, without the cluster.
-        for (const auto &h : kNodes)
-            if (exec(h, "true").status != 0) boot_host(h);
+        // for the suites after this one, without the cluster. The build
+        // links this suite last (tests/lab/Makefile.inc), so in a whole run
+        // none follows and the pool's end powers every host off anyway.
+        if (cases_run_after("pacemaker_pool"))
+            for (const auto &h : kNodes)
+                if (exec(h, "true").status != 0) boot_host(h);
         for (const auto &h : kNodes) exec(h, "for d in pk1 pk2 pk3; do xl destroy $d 2>/dev/null; rm -f /etc/xen/$d.cfg; done; "
                                              "rm -f /var/lib/pacemaker/cib/* /dev/labdisk");
     }

@@ -4,8 +4,8 @@
 // is its own disk (tests/lab/lab), so what the journal wrote durably is
 // there after the boot, and the boot runs `cpucompat recover --all` as the
 // packaged unit does. The sign to crash comes from inside the host, on its
-// serial console, so the crash lands at a known step. These cells run last
-// (this file sorts after the others): they reboot hosts.
+// serial console, so the crash lands at a known step. They boot the hosts
+// they crash again before they end.
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
