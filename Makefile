@@ -265,7 +265,7 @@ fuzz-long: $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 # fuzzers (their builds and runs) from the start, lintian and the README
 # walk-through once the package is built. Their output goes to
 # build/check-side*.log, printed whole when the lab is done (the lab's lines
-# stay readable as they come); make check fails if either half fails.
+# stay readable as they come); make check fails if any of the three fails.
 # CHECK_NO_DEPFILES: a make started while another compiles must not read a
 # .d file being written (it needs none: its targets are built).
 CHECK_LOW  := nice -n 19 ionice -c 2 -n 7
@@ -275,7 +275,19 @@ check:
 	@$(MAKE) --no-print-directory $(GEN_HDRS) $(VERSION_HDR) $(DATA_INDEX)
 	@rm -f $(CHECK_SIDE)*.log $(CHECK_SIDE)*.rc
 	@echo "check: the lab first; the unit tests, fuzzers, lintian and the walk-through beside it at low priority (output: $(CHECK_SIDE)*.log, shown at the end)"
-	@( $(CHECK_LOW) $(MAKE) --no-print-directory -j$$(nproc) -Otarget unit-check fuzz-check > $(CHECK_SIDE).log 2>&1; 	   echo $$? > $(CHECK_SIDE).rc ) & 	  lab=1; 	  if $(MAKE) --no-print-directory -j$$(nproc) $(DEB) lab-images $(BUILD)/lab/system-tests $(DEB_UPGRADE); then 	    ( $(CHECK_LOW) $(MAKE) --no-print-directory -j$$(nproc) -Otarget CHECK_NO_DEPFILES=1 lintian-check walkthrough-check 	        > $(CHECK_SIDE)-deb.log 2>&1; echo $$? > $(CHECK_SIDE)-deb.rc ) & 	    $(MAKE) --no-print-directory CHECK_NO_DEPFILES=1 lab-check; lab=$$?; 	  fi; 	  wait; 	  for f in $(CHECK_SIDE).log $(CHECK_SIDE)-deb.log; do [ ! -f $$f ] || { echo "--- $$f"; cat $$f; }; done; 	  side=$$(cat $(CHECK_SIDE).rc 2>/dev/null || echo 1); deb=$$(cat $(CHECK_SIDE)-deb.rc 2>/dev/null || echo 1); 	  echo "check: lab exit $$lab; unit tests and fuzzers exit $$side; lintian and walk-through exit $$deb"; 	  [ $$lab -eq 0 ] && [ $$side -eq 0 ] && [ $$deb -eq 0 ]
+	@( $(CHECK_LOW) $(MAKE) --no-print-directory -j$$(nproc) -Otarget unit-check fuzz-check > $(CHECK_SIDE).log 2>&1; \
+	   echo $$? > $(CHECK_SIDE).rc ) & \
+	lab=1; \
+	if $(MAKE) --no-print-directory -j$$(nproc) $(DEB) lab-images $(BUILD)/lab/system-tests $(DEB_UPGRADE); then \
+	  ( $(CHECK_LOW) $(MAKE) --no-print-directory -j$$(nproc) -Otarget CHECK_NO_DEPFILES=1 lintian-check walkthrough-check \
+	      > $(CHECK_SIDE)-deb.log 2>&1; echo $$? > $(CHECK_SIDE)-deb.rc ) & \
+	  $(MAKE) --no-print-directory CHECK_NO_DEPFILES=1 lab-check; lab=$$?; \
+	fi; \
+	wait; \
+	for f in $(CHECK_SIDE).log $(CHECK_SIDE)-deb.log; do [ ! -f $$f ] || { echo "--- $$f"; cat $$f; }; done; \
+	side=$$(cat $(CHECK_SIDE).rc 2>/dev/null || echo 1); deb=$$(cat $(CHECK_SIDE)-deb.rc 2>/dev/null || echo 1); \
+	echo "check: lab exit $$lab; unit tests and fuzzers exit $$side; lintian and walk-through exit $$deb"; \
+	[ $$lab -eq 0 ] && [ $$side -eq 0 ] && [ $$deb -eq 0 ]
 
 # The README's "From two bare hosts", steps 1-4, run as written in a fresh
 # Debian 12 root with the package (tests/walkthrough/walkthrough.sh). Mostly
