@@ -113,10 +113,13 @@ cp "$deb" "$root/root/"
 t0=$SECONDS
 rc=0
 in_root bash -ec "cd /root; $(block install | grep -v 'ssh-copy-id root@OTHER')" > "$work/install.log" 2>&1 || rc=$?
-if [ "$rc" -ne 0 ] || in_root sh -c 'for p in xen-cpucompat pacemaker pacemaker-cli-utils corosync crmsh resource-agents sbd fence-agents; do
-                      dpkg-query -W -f="\${db:Status-Abbrev}" $p 2>/dev/null | grep -q "^ii" || echo $p; done' | grep -q .; then
+# (Output is taken whole before it is tested: under pipefail, `... | grep -q`
+# fails when grep stops reading early and the writer dies of SIGPIPE.)
+missing=$(in_root sh -c 'for p in xen-cpucompat pacemaker pacemaker-cli-utils corosync crmsh resource-agents sbd fence-agents; do
+                             s=$(dpkg-query -W -f="\${db:Status-Abbrev}" $p 2>/dev/null); case $s in ii*) ;; *) echo $p;; esac; done')
+if [ "$rc" -ne 0 ] || [ -n "$missing" ]; then
     tail -30 "$work/install.log" >&2
-    bad "install: exit $rc, or not every package installed ($((SECONDS - t0)) s)"
+    bad "install: exit $rc, or not installed:${missing:+ }$(echo $missing) ($((SECONDS - t0)) s)"
 else
     ok "install: the package and the HA stack installed by apt ($((SECONDS - t0)) s)"
 fi
@@ -137,7 +140,7 @@ if in_root bash -ec "$(block keys)" > "$work/keys.log" 2>&1; then
     [ "$(stat -c '%a %s' "$root/etc/corosync/authkey")" = "400 256" ] && ok "keys: corosync-keygen wrote a 256-byte authkey, mode 0400" ||
         bad "keys: authkey is $(stat -c '%a %s' "$root/etc/corosync/authkey")"
     dump=$(in_root sbd -d /dev/disk/by-id/SBD-LUN dump 2>&1 || true)
-    echo "$dump" | grep -q 'Timeout (msgwait) *: 10' && ok "keys: the sbd LUN has its header (sbd's defaults: msgwait 10 s)" ||
+    grep -q 'Timeout (msgwait) *: 10' <<< "$dump" && ok "keys: the sbd LUN has its header (sbd's defaults: msgwait 10 s)" ||
         bad "keys: sbd dump: $dump"
 else
     cat "$work/keys.log" >&2

@@ -97,5 +97,7 @@ done
 # dpkg runs the maintainer scripts chrooted into ROOT (busybox's sh).
 PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg --root="$root" --log="$root/var/log/dpkg.log" -i "$deb" >"$root/var/log/cpucompat-install.log" 2>&1 ||
     { cat "$root/var/log/cpucompat-install.log" >&2; exit 1; }
-dpkg --root="$root" -s xen-cpucompat | grep -q '^Status: install ok installed' ||
+# (dpkg's answer taken whole: under pipefail a grep -q that stops reading
+# early can kill the writer with SIGPIPE and fail the pipeline.)
+grep -q '^Status: install ok installed' <<< "$(dpkg --root="$root" -s xen-cpucompat 2>&1)" ||
     { echo "install-deb.sh: xen-cpucompat is not installed in $root" >&2; exit 1; }
