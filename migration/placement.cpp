@@ -177,4 +177,14 @@ std::string node_attributes_xml(const std::string &node_id, const std::string &u
     return out + "  </instance_attributes>\n</node>\n";
 }
 
+std::vector<NodeAttribute> attributes_to_store(const std::vector<NodeAttribute> &attributes,
+                                               const std::map<std::string, std::string> &stored) {
+    std::vector<NodeAttribute> out;
+    for (const NodeAttribute &a : attributes) {
+        const auto it = stored.find(a.name);
+        if (it == stored.end() || it->second != a.value) out.push_back(a);
+    }
+    return out;
+}
+
 }  // namespace cpucompat

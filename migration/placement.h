@@ -105,6 +105,13 @@ std::vector<PoolHost> cluster_pool_hosts(const std::vector<CibNodeValue> &nodes)
 // that is not plain_xml_id(); values are escaped.
 std::string node_attributes_xml(const std::string &node_id, const std::string &uname, const std::vector<NodeAttribute> &attributes);
 
+// What of `attributes` the node's stored permanent attributes (`stored`, by
+// name, as the CIB holds them) do not already say, in their order: the
+// update to make, empty when the node's publication is current. An
+// attribute stored but not in `attributes` is left as it is.
+std::vector<NodeAttribute> attributes_to_store(const std::vector<NodeAttribute> &attributes,
+                                               const std::map<std::string, std::string> &stored);
+
 // A cluster resource running a domain: its id in the CIB and what it asks.
 struct PlacedResource {
     std::string id;

@@ -213,6 +213,58 @@ TEST_CASE("placement: a node's attributes as one CIB update, and its id read fro
     for (const BadCib &b : bad_cib) CHECK_THROWS_WITH(cib_node_id(b.xml, b.uname), Catch::Contains(b.error));
 }
 
+TEST_CASE("placement: republishing writes only what the CIB does not already hold") {
+    const std::vector<NodeAttribute> now = {{"cpucompat-vendor", "AuthenticAMD"}, {"cpucompat-fingerprint", "f2"}, {"cpucompat-floor-hvm-vendor", "yes"}};
+    struct Case { const char *what; std::map<std::string, std::string> stored; std::vector<std::string> written; };
+    const Case cases[] = {
+        {"a node that never published: everything", {}, {"cpucompat-vendor", "cpucompat-fingerprint", "cpucompat-floor-hvm-vendor"}},
+        {"current: nothing", {{"cpucompat-vendor", "AuthenticAMD"}, {"cpucompat-fingerprint", "f2"}, {"cpucompat-floor-hvm-vendor", "yes"}}, {}},
+        {"after a microcode update: what changed",
+         {{"cpucompat-vendor", "AuthenticAMD"}, {"cpucompat-fingerprint", "f1"}, {"cpucompat-floor-hvm-vendor", "no"}},
+         {"cpucompat-fingerprint", "cpucompat-floor-hvm-vendor"}},
+        {"one missing, others' and old ones left alone",
+         {{"cpucompat-vendor", "AuthenticAMD"}, {"cpucompat-fingerprint", "f2"}, {"standby", "on"}, {"cpucompat-floor-hvm-gone", "yes"}},
+         {"cpucompat-floor-hvm-vendor"}},
+        {"a value differing only in case is a change", {{"cpucompat-vendor", "authenticamd"}, {"cpucompat-fingerprint", "f2"},
+                                                        {"cpucompat-floor-hvm-vendor", "yes"}}, {"cpucompat-vendor"}},
+        {"an empty stored value is a change", {{"cpucompat-vendor", ""}, {"cpucompat-fingerprint", "f2"},
+                                               {"cpucompat-floor-hvm-vendor", "yes"}}, {"cpucompat-vendor"}},
+    };
+    for (const Case &c : cases) {
+        INFO(c.what);
+        std::vector<std::string> got;
+        for (const NodeAttribute &a : attributes_to_store(now, c.stored)) {
+            got.push_back(a.name);
+            CHECK(a.value == by_name(now).at(a.name));
+        }
+        CHECK(got == c.written);
+    }
+
+    // What a node holds, read from the CIB: every set of its permanent
+    // attributes, not its utilization, not another node's.
+    const std::string nodes = "<nodes>\n"
+                              "  <node id=\"1\" uname=\"amd1\"><instance_attributes id=\"nodes-1\">"
+                              "<nvpair id=\"nodes-1-x\" name=\"x\" value=\"a&lt;b\"/></instance_attributes>"
+                              "<instance_attributes id=\"nodes-1-b\"><nvpair id=\"nodes-1-y\" name=\"y\" value=\"2\"/>"
+                              "<nvpair id=\"nodes-1-x2\" name=\"x\" value=\"a&lt;b\"/></instance_attributes>"
+                              "<utilization id=\"nodes-1-u\"><nvpair id=\"u\" name=\"z\" value=\"util\"/></utilization></node>\n"
+                              "  <node id=\"2\" uname=\"amd2\"><instance_attributes id=\"nodes-2\">"
+                              "<nvpair id=\"nodes-2-x\" name=\"x\" value=\"other\"/></instance_attributes></node>\n"
+                              "  <node id=\"3\" uname=\"fresh\"/>\n</nodes>\n";
+    CHECK(cib_node_attributes(nodes, "amd1") == std::map<std::string, std::string>{{"x", "a<b"}, {"y", "2"}});
+    CHECK(cib_node_attributes(nodes, "amd2") == std::map<std::string, std::string>{{"x", "other"}});
+    CHECK(cib_node_attributes(nodes, "fresh").empty());
+    struct BadCib { std::string xml, uname; const char *error; };
+    const BadCib bad_cib[] = {
+        {nodes, "amd9", "not in the cluster configuration"},
+        {"<nodes><node id=\"1\" uname=\"a\"/><node id=\"2\" uname=\"a\"/></nodes>", "a", "2 times"},
+        {"<nodes><node id=\"1\" uname=\"a\"><instance_attributes id=\"i\"><nvpair id=\"p\" name=\"x\" value=\"1\"/>"
+         "<nvpair id=\"q\" name=\"x\" value=\"2\"/></instance_attributes></node></nodes>", "a", "twice, with different values"},
+        {"<nodes><node id=\"1\" uname=\"a\">", "a", "not XML"},
+    };
+    for (const BadCib &b : bad_cib) CHECK_THROWS_WITH(cib_node_attributes(b.xml, b.uname), Catch::Contains(b.error));
+}
+
 TEST_CASE("placement: the pool as the cluster configures it, node by node") {
     // Every cluster node of <nodes>, in order, with its value or none;
     // Pacemaker Remote and ping nodes are no Xen hosts.
@@ -324,8 +376,35 @@ TEST_CASE("placement: Pacemaker's scheduler keeps domains off nodes below their 
     }
     CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "amd2", "--name", "cpucompat-vendor", "--query", "--quiet"}) ==
           "AuthenticAMD\n");
-    // Applied again: the same attributes, each once.
+    // Applied again: nothing to write (PoolLevel's monitor republishes at
+    // every run), the same attributes, each once, the CIB's epoch as it was.
+    const auto epoch = [&] {
+        const std::string cib_text = in_cib({"cibadmin", "--query"});  // <cib ... epoch="N" ...> first
+        const auto at = cib_text.find(" epoch=\"");
+        REQUIRE(at != std::string::npos);
+        return std::stol(cib_text.substr(at + 8));
+    };
     const std::string once = in_cib({"cibadmin", "--query", "--xpath", "//node[@uname='amd2']"});
+    const long before = epoch();
+    const std::string again = in_cib({cli, "--json", "pacemaker", "attributes", "--fingerprint", testing::fixture("xen-cpuid-p-qemu-epyc.txt"),
+                                      "--apply", "--node", "amd2"});
+    CHECK(nlohmann::json::parse(again).at("written") == nlohmann::json::array());
+    CHECK(in_cib({"cibadmin", "--query", "--xpath", "//node[@uname='amd2']"}) == once);
+    CHECK(epoch() == before);
+    // The same node with another CPU (as after a microcode update): what
+    // changed is written, in one update, and nothing else.
+    const nlohmann::json changed = nlohmann::json::parse(in_cib({cli, "--json", "pacemaker", "attributes", "--fingerprint",
+                                                                 testing::fixture("xen-cpuid-p-milan.txt"), "--apply", "--node", "amd2"}));
+    CHECK(epoch() == before + 1);
+    const std::vector<std::string> written = changed.at("written");
+    CHECK(std::find(written.begin(), written.end(), "cpucompat-fingerprint") != written.end());
+    CHECK(std::find(written.begin(), written.end(), "cpucompat-max") != written.end());
+    CHECK(std::find(written.begin(), written.end(), "cpucompat-vendor") == written.end());  // AMD before and after
+    CHECK(written.size() < changed.at("attributes").size());
+    for (const auto &[name, value] : changed.at("attributes").items())
+        CHECK(in_cib({"crm_attribute", "--type", "nodes", "--node", "amd2", "--name", name, "--query", "--quiet"}) ==
+              value.get<std::string>() + "\n");
+    // And back, so the rest of the case sees amd2 as it was.
     in_cib({cli, "pacemaker", "attributes", "--fingerprint", testing::fixture("xen-cpuid-p-qemu-epyc.txt"), "--apply", "--node", "amd2"});
     CHECK(in_cib({"cibadmin", "--query", "--xpath", "//node[@uname='amd2']"}) == once);
     // A node the CIB does not have: refused, named.

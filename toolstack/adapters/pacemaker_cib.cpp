@@ -26,11 +26,12 @@ bool named(xmlNode *n, const char *name) {
     return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar *>(name)) == 0;
 }
 
-void find_nodes(xmlNode *n, const std::string &uname, std::vector<std::string> &ids) {
+// Every <node> element named `uname`, wherever it is.
+void find_node_elements(xmlNode *n, const std::string &uname, std::vector<xmlNode *> &found) {
     for (; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE) continue;
-        if (named(n, "node") && attr(n, "uname") == uname) ids.push_back(attr(n, "id"));
-        find_nodes(n->children, uname, ids);
+        if (named(n, "node") && attr(n, "uname") == uname) found.push_back(n);
+        find_node_elements(n->children, uname, found);
     }
 }
 
@@ -65,12 +66,33 @@ std::string failure(const ProcessResult &r) {
 
 std::string cib_node_id(const std::string &nodes_xml, const std::string &uname) {
     const XmlDoc doc = parse_cib_text(nodes_xml);
-    std::vector<std::string> ids;
-    find_nodes(xmlDocGetRootElement(doc.get()), uname, ids);
-    if (ids.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
-    if (ids.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(ids.size()) + " times");
-    if (ids[0].empty()) throw Error("node " + uname + " has no id in the cluster configuration");
-    return ids[0];
+    std::vector<xmlNode *> found;
+    find_node_elements(xmlDocGetRootElement(doc.get()), uname, found);
+    if (found.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
+    if (found.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(found.size()) + " times");
+    const std::string id = attr(found[0], "id");
+    if (id.empty()) throw Error("node " + uname + " has no id in the cluster configuration");
+    return id;
+}
+
+std::map<std::string, std::string> cib_node_attributes(const std::string &nodes_xml, const std::string &uname) {
+    const XmlDoc doc = parse_cib_text(nodes_xml);
+    std::vector<xmlNode *> found;
+    find_node_elements(xmlDocGetRootElement(doc.get()), uname, found);
+    if (found.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
+    if (found.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(found.size()) + " times");
+    std::map<std::string, std::string> out;
+    for (xmlNode *ia = found[0]->children; ia; ia = ia->next) {
+        if (!named(ia, "instance_attributes")) continue;
+        for (xmlNode *nv = ia->children; nv; nv = nv->next) {
+            if (!named(nv, "nvpair")) continue;
+            const std::string name = attr(nv, "name"), value = attr(nv, "value");
+            const auto [it, fresh] = out.emplace(name, value);
+            if (!fresh && it->second != value)
+                throw Error("node " + quote_text(uname) + " has attribute " + name + " twice, with different values");
+        }
+    }
+    return out;
 }
 
 std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const std::string &name) {
@@ -118,12 +140,17 @@ std::string query_cib_nodes() {
     return q.out;
 }
 
-void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes) {
-    const std::string xml = node_attributes_xml(cib_node_id(query_cib_nodes(), uname), uname, attributes);
+std::vector<NodeAttribute> store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes) {
+    const std::string nodes = query_cib_nodes();
+    const std::string id = cib_node_id(nodes, uname);
+    const std::vector<NodeAttribute> changed = attributes_to_store(attributes, cib_node_attributes(nodes, uname));
+    if (changed.empty()) return changed;
+    const std::string xml = node_attributes_xml(id, uname, changed);
     const ProcessResult m = run_captured({"cibadmin", "--modify", "--allow-create", "--scope", "nodes", "--xml-text", xml}, 60);
     if (m.status != 0)
-        throw Error("cibadmin --modify --scope nodes (node " + uname + ", " + std::to_string(attributes.size()) + " attributes): " +
+        throw Error("cibadmin --modify --scope nodes (node " + uname + ", " + std::to_string(changed.size()) + " attributes): " +
                     failure(m) + "; nothing stored");
+    return changed;
 }
 
 }  // namespace cpucompat

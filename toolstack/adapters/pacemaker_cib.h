@@ -4,6 +4,7 @@
 // what it stores is built by migration/placement.h.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ std::string cib_node_id(const std::string &nodes_xml, const std::string &uname);
 // in part.
 std::vector<CibNodeValue> cib_node_values(const std::string &nodes_xml, const std::string &name);
 
+// The permanent attributes of node `uname` in that text, by name. Throws
+// Error as cib_node_id() and cib_node_values() do (not XML, the node not
+// there or there twice, an attribute set twice with different values).
+std::map<std::string, std::string> cib_node_attributes(const std::string &nodes_xml, const std::string &uname);
+
 // The pool as the cluster configures it, from that text: every node by its
 // kMaxAttribute (cluster_pool_hosts()). Throws Error as both do.
 std::vector<PoolHost> cib_pool_hosts(const std::string &nodes_xml);
@@ -37,11 +43,14 @@ std::string cluster_node_name();
 // `cibadmin --query --scope nodes` (honouring CIB_file). Throws Error.
 std::string query_cib_nodes();
 
-// Stores `attributes` as permanent node attributes of cluster node `uname`
-// in one CIB update (node_attributes_xml(), cibadmin --modify), after one
-// query for its node id: two processes, however many attributes. Honours
-// CIB_file as Pacemaker's tools do. Throws Error naming the step that failed;
-// a failed update stores nothing (the CIB applies it whole or not at all).
-void store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes);
+// Stores `attributes` as permanent node attributes of cluster node `uname`:
+// one query for its node id and what it holds, then, for what differs
+// (attributes_to_store()), one CIB update (node_attributes_xml(), cibadmin
+// --modify). Returns what was written: empty when the node's publication was
+// current, and then no update is sent (a monitor republishes at every run:
+// one query when nothing changed). Honours CIB_file as
+// Pacemaker's tools do. Throws Error naming the step that failed; a failed
+// update stores nothing (the CIB applies it whole or not at all).
+std::vector<NodeAttribute> store_node_attributes(const std::string &uname, const std::vector<NodeAttribute> &attributes);
 
 }  // namespace cpucompat

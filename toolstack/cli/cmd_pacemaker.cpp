@@ -139,18 +139,25 @@ Runner add_pacemaker(CLI::App &app, const GlobalOptions &g) {
             }
             const std::vector<NodeAttribute> attributes = node_attributes(cpu, lib);
             std::string node;
+            std::vector<NodeAttribute> written;
             if (o->apply) {
                 node = o->node.empty() ? cluster_node_name() : o->node;
-                store_node_attributes(node, attributes);
+                written = store_node_attributes(node, attributes);
             }
             if (g.json) {
                 nlohmann::ordered_json j{{"node", node.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(node)},
                                          {"applied", o->apply},
-                                         {"attributes", nlohmann::ordered_json::object()}};
+                                         {"attributes", nlohmann::ordered_json::object()},
+                                         {"written", nlohmann::ordered_json::array()}};
                 for (const auto &a : attributes) j["attributes"][a.name] = a.value;
+                for (const auto &a : written) j["written"].push_back(a.name);
                 std::cout << json_text(j);
             } else {
                 for (const auto &a : attributes) std::cout << a.name << "=" << terminal_safe(a.value) << "\n";
+                // On stderr: the lines above stay name=value alone.
+                if (o->apply)
+                    std::cerr << "node " << terminal_safe(node) << ": " << written.size() << " of " << attributes.size() << " attributes written"
+                              << (written.empty() ? " (all were current; the CIB is unchanged)" : "") << "\n";
             }
             return 0;
         }
