@@ -118,6 +118,16 @@ double wait_only_on(const std::string &name, const std::string &node, int second
 
 // The fingerprint (policy_hash) of the pool level `host`'s xenstore holds
 // for `vendor` ("amd", "intel"); "" when there is none.
+// The executor's call-id of the PoolLevel clone's last start on `node`
+// (from the CIB's status section): a restart of the instance gives a new
+// one. Fails the test when there is none.
+std::string pool_level_start_call(const std::string &node) {
+    const std::string id = must("a", "cibadmin --query --xpath \"//node_state[@uname='" + node + "']//lrm_resource[@id='pool-level']"
+                                     "/lrm_rsc_op[@operation='start']\" | sed -n 's/.* call-id=\"\\([0-9]*\\)\".*/\\1/p' | head -1");
+    BOOST_REQUIRE_MESSAGE(!id.empty() && id != "\n", "no start of PoolLevel on " << node << " in the CIB's status");
+    return id;
+}
+
 std::string xenstore_level(const std::string &host, const std::string &vendor) {
     const Result r = exec(host, "xenstore-read /tool/cpucompat/pool/" + vendor);
     if (r.status != 0) return "";
@@ -291,6 +301,14 @@ BOOST_AUTO_TEST_CASE(pool_level_follows_the_cluster_configuration, *utf::timeout
     const Result validate = exec("c", "crm_resource --validate --class ocf --provider cpucompat --agent PoolLevel");
     BOOST_TEST(validate.status == 0, validate.out << validate.err);
 
+    // c's CPU facts as if they changed after it published (a microcode
+    // update loaded at run time): its published fingerprint made stale.
+    // PoolLevel's monitor republishes what differs, without a restart of
+    // the instance (the same start in c's status); checked at the end of
+    // the case, several monitors later.
+    const std::string c_start = pool_level_start_call("c");
+    must("c", "crm_attribute --type nodes --node c --name cpucompat-fingerprint --update stale-since-microcode");
+
     // a leaves the configuration: what-if said the level would rise.
     const auto rm = nlohmann::json::parse(must("c", "cpucompat pool what-if --json --remove a"));
     BOOST_TEST(rm["levels"][0]["changed"] == true, rm.dump());
@@ -321,6 +339,15 @@ BOOST_AUTO_TEST_CASE(pool_level_follows_the_cluster_configuration, *utf::timeout
     exec("c", "rm -f /tmp/fp-a.txt /tmp/fp-b.txt /tmp/fp-c.txt");
     // The rejoin's probes and starts done before the next case adds work.
     must("c", "crm_resource --wait --timeout 300s");
+
+    // c's stale fingerprint: republished by a monitor (at most one interval
+    // more), the instance not restarted.
+    const Result republished = exec("c", "want=$(cpucompat pacemaker attributes | sed -n 's/^cpucompat-fingerprint=//p'); "
+                                         "[ -n \"$want\" ] || exit 2; i=0; "
+                                         "until [ \"$(crm_attribute --type nodes --node c --name cpucompat-fingerprint --query --quiet)\" = "
+                                         "\"$want\" ]; do [ $i -lt 90 ] || exit 1; sleep 2; i=$((i + 2)); done");
+    BOOST_TEST(republished.status == 0, "c's cpucompat-fingerprint still not republished: " << republished.out << republished.err);
+    BOOST_TEST(pool_level_start_call("c") == c_start, "PoolLevel on c was restarted: its start's call-id changed");
 }
 
 // Two domains in mode level:x86-64-v2: pk1 (PVH) at home on a (AMD), pk2
