@@ -55,6 +55,16 @@ XmlDoc parse_cib_text(const std::string &xml) {
     return doc;
 }
 
+// The one <node> element named `uname` in `doc`. Throws Error when there is
+// none or more than one: a node's id and attributes are read from it alone.
+xmlNode *the_node_element(const XmlDoc &doc, const std::string &uname) {
+    std::vector<xmlNode *> found;
+    find_node_elements(xmlDocGetRootElement(doc.get()), uname, found);
+    if (found.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
+    if (found.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(found.size()) + " times");
+    return found[0];
+}
+
 // Why a cibadmin call failed, in a few words.
 std::string failure(const ProcessResult &r) {
     if (r.timed_out) return "timed out";
@@ -66,23 +76,15 @@ std::string failure(const ProcessResult &r) {
 
 std::string cib_node_id(const std::string &nodes_xml, const std::string &uname) {
     const XmlDoc doc = parse_cib_text(nodes_xml);
-    std::vector<xmlNode *> found;
-    find_node_elements(xmlDocGetRootElement(doc.get()), uname, found);
-    if (found.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
-    if (found.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(found.size()) + " times");
-    const std::string id = attr(found[0], "id");
+    const std::string id = attr(the_node_element(doc, uname), "id");
     if (id.empty()) throw Error("node " + uname + " has no id in the cluster configuration");
     return id;
 }
 
 std::map<std::string, std::string> cib_node_attributes(const std::string &nodes_xml, const std::string &uname) {
     const XmlDoc doc = parse_cib_text(nodes_xml);
-    std::vector<xmlNode *> found;
-    find_node_elements(xmlDocGetRootElement(doc.get()), uname, found);
-    if (found.empty()) throw Error("node " + uname + " is not in the cluster configuration (cibadmin --query --scope nodes)");
-    if (found.size() > 1) throw Error("node " + uname + " is in the cluster configuration " + std::to_string(found.size()) + " times");
     std::map<std::string, std::string> out;
-    for (xmlNode *ia = found[0]->children; ia; ia = ia->next) {
+    for (xmlNode *ia = the_node_element(doc, uname)->children; ia; ia = ia->next) {
         if (!named(ia, "instance_attributes")) continue;
         for (xmlNode *nv = ia->children; nv; nv = nv->next) {
             if (!named(nv, "nvpair")) continue;
